@@ -1,0 +1,21 @@
+"""pycodex: a coding agent runtime on the architecture of the Codex agent core."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from pycodex.session.conversation import Conversation, ConversationManager, RunResult
+
+__all__ = ["Conversation", "ConversationManager", "RunResult", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy so that `import pycodex` (and the CLI's start-up) stays cheap.
+    if name in ("Conversation", "ConversationManager", "RunResult"):
+        from pycodex.session import conversation
+
+        return getattr(conversation, name)
+    raise AttributeError(name)

@@ -1,0 +1,73 @@
+"""The JSON adapters: one per wire format, each with Codex's rules for nulls."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import TypeAdapter
+
+
+@cache
+def _adapter(kind: str) -> TypeAdapter[Any]:
+    # Built lazily: constructing validators for the big unions costs start-up time.
+    from pycodex.protocol import events, exec_events, models, ops
+
+    table: dict[str, Any] = {
+        "event_msg": events.EventMsg,
+        "event": events.Event,
+        "op": ops.Op,
+        "submission": ops.Submission,
+        "response_item": models.ResponseItem,
+        "thread_event": exec_events.ThreadEvent,
+        "thread_item": exec_events.ThreadItem,
+    }
+    return TypeAdapter(table[kind])
+
+
+def response_item_adapter() -> TypeAdapter[Any]:
+    """Validator for one `ResponseItem`."""
+    return _adapter("response_item")
+
+
+def event_msg_adapter() -> TypeAdapter[Any]:
+    """Validator for one `EventMsg`."""
+    return _adapter("event_msg")
+
+
+def op_adapter() -> TypeAdapter[Any]:
+    """Validator for one `Op`."""
+    return _adapter("op")
+
+
+def thread_event_adapter() -> TypeAdapter[Any]:
+    """Validator for one exec JSONL line."""
+    return _adapter("thread_event")
+
+
+def submission_adapter() -> TypeAdapter[Any]:
+    """Validator for one `Submission`."""
+    return _adapter("submission")
+
+
+def event_adapter() -> TypeAdapter[Any]:
+    """Validator for one `Event`."""
+    return _adapter("event")
+
+
+def dump_response_item(item: Any) -> dict[str, Any]:
+    """A model item as the Responses API takes it: absent fields are left out."""
+    data: dict[str, Any] = item.model_dump(mode="json", exclude_none=True)
+    return data
+
+
+def dump_event_msg(msg: Any) -> dict[str, Any]:
+    """An event payload as Codex writes it: absent options are left out."""
+    data: dict[str, Any] = msg.model_dump(mode="json", exclude_none=True)
+    return data
+
+
+def dump_thread_event(ev: Any) -> str:
+    """One exec JSONL line; nulls kept, as `codex exec --json` prints `exit_code: null`."""
+    text: str = ev.model_dump_json(exclude_none=False)
+    return text

@@ -1,0 +1,170 @@
+"""Model items: what is sent to and received from the Responses API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+
+from pycodex.protocol.base import WireModel
+
+
+class InputText(WireModel):
+    type: Literal["input_text"] = "input_text"
+    text: str
+
+
+class InputImage(WireModel):
+    type: Literal["input_image"] = "input_image"
+    image_url: str
+
+
+class OutputText(WireModel):
+    type: Literal["output_text"] = "output_text"
+    text: str
+
+
+ContentItem = Annotated[InputText | InputImage | OutputText, Field(discriminator="type")]
+
+
+class Message(WireModel):
+    type: Literal["message"] = "message"
+    id: str | None = None
+    role: str
+    content: list[ContentItem]
+
+    def text(self) -> str:
+        """All text parts joined."""
+        return "".join(c.text for c in self.content if not isinstance(c, InputImage))
+
+
+class SummaryText(WireModel):
+    type: Literal["summary_text"] = "summary_text"
+    text: str
+
+
+class ReasoningText(WireModel):
+    type: Literal["reasoning_text", "text"] = "reasoning_text"
+    text: str
+
+
+class Reasoning(WireModel):
+    type: Literal["reasoning"] = "reasoning"
+    id: str = ""
+    summary: list[SummaryText] = Field(default_factory=list)
+    content: list[ReasoningText] | None = None
+    encrypted_content: str | None = None
+
+
+class LocalShellExec(WireModel):
+    type: Literal["exec"] = "exec"
+    command: list[str]
+    timeout_ms: int | None = None
+    working_directory: str | None = None
+    env: dict[str, str] | None = None
+    user: str | None = None
+
+
+class LocalShellCall(WireModel):
+    type: Literal["local_shell_call"] = "local_shell_call"
+    id: str | None = None
+    call_id: str | None = None
+    status: str = "completed"
+    action: LocalShellExec
+
+
+class FunctionCall(WireModel):
+    type: Literal["function_call"] = "function_call"
+    id: str | None = None
+    name: str
+    arguments: str
+    call_id: str
+
+
+class FunctionCallOutput(WireModel):
+    """A function's answer; `output` is the text the model reads."""
+
+    type: Literal["function_call_output"] = "function_call_output"
+    call_id: str
+    output: str
+
+    @field_validator("output", mode="before")
+    @classmethod
+    def _flatten(cls, v: Any) -> Any:
+        # Newer Codex versions may store content items; we keep the text.
+        return _flatten_output(v)
+
+
+class CustomToolCall(WireModel):
+    type: Literal["custom_tool_call"] = "custom_tool_call"
+    id: str | None = None
+    status: str | None = None
+    call_id: str
+    name: str
+    input: str
+
+
+class CustomToolCallOutput(WireModel):
+    type: Literal["custom_tool_call_output"] = "custom_tool_call_output"
+    call_id: str
+    output: str
+
+    @field_validator("output", mode="before")
+    @classmethod
+    def _flatten(cls, v: Any) -> Any:
+        return _flatten_output(v)
+
+
+class WebSearchAction(WireModel):
+    type: str = "search"
+    query: str | None = None
+
+
+class WebSearchCall(WireModel):
+    type: Literal["web_search_call"] = "web_search_call"
+    id: str | None = None
+    status: str | None = None
+    action: WebSearchAction | None = None
+
+
+ResponseItem = Annotated[
+    Message
+    | Reasoning
+    | LocalShellCall
+    | FunctionCall
+    | FunctionCallOutput
+    | CustomToolCall
+    | CustomToolCallOutput
+    | WebSearchCall,
+    Field(discriminator="type"),
+]
+
+CALL_TYPES = (FunctionCall, CustomToolCall, LocalShellCall)
+OUTPUT_TYPES = (FunctionCallOutput, CustomToolCallOutput)
+
+
+def _flatten_output(v: Any) -> Any:
+    if isinstance(v, dict) and "content" in v:
+        v = v["content"]
+    if isinstance(v, list):
+        return "".join(str(p.get("text", "")) for p in v if isinstance(p, dict))
+    return v
+
+
+def call_id_of(item: object) -> str | None:
+    """The call id of a tool call item, if it is one."""
+    if isinstance(item, FunctionCall | CustomToolCall):
+        return item.call_id
+    if isinstance(item, LocalShellCall):
+        return item.call_id or item.id
+    return None
+
+
+def user_message(text: str) -> Message:
+    """A user message with one text part."""
+    return Message(role="user", content=[InputText(text=text)])
+
+
+def assistant_message(text: str) -> Message:
+    """An assistant message with one output text part."""
+    return Message(role="assistant", content=[OutputText(text=text)])
