@@ -1,1 +1,1 @@
-"""pycodex.cli."""
+"""Command-line surfaces: exec, sessions, sandbox, apply-patch, demo."""

@@ -1,1 +1,1 @@
-"""pycodex.config."""
+"""config.toml + profiles + `-c` overrides → one typed Config."""

@@ -1,1 +1,1 @@
-"""pycodex.context."""
+"""What the model is told about its situation: instructions, environment, project docs, diffs."""

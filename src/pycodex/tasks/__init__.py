@@ -1,1 +1,1 @@
-"""pycodex.tasks."""
+"""Tasks a session runs: regular turns, compaction and review."""

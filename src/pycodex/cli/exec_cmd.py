@@ -1,0 +1,135 @@
+"""`pycodex exec`: run one task non-interactively (Codex-compatible flags)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from pycodex.protocol.policies import AskForApproval, SandboxMode
+
+
+@dataclass
+class ExecOptions:
+    """Everything `exec` was asked to do."""
+
+    prompt: str | None
+    json: bool = False
+    model: str | None = None
+    config: list[str] = field(default_factory=list)
+    profile: str | None = None
+    sandbox: SandboxMode | None = None
+    approval: AskForApproval | None = None
+    full_auto: bool = False
+    yolo: bool = False
+    cd: Path | None = None
+    skip_git_repo_check: bool = False
+    add_dir: list[Path] = field(default_factory=list)
+    images: list[Path] = field(default_factory=list)
+    output_last_message: Path | None = None
+    output_schema: Path | None = None
+    oss: bool = False
+    ephemeral: bool = False
+    resume: str | None = None  # thread id, or "--last"
+    color: str = "auto"
+
+
+def _split_images(values: tuple[str, ...]) -> list[Path]:
+    return [Path(p) for v in values for p in v.split(",") if p]
+
+
+@click.command(
+    "exec",
+    context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": False},
+)
+@click.argument("args", nargs=-1)
+@click.option("--json", "--experimental-json", "json_mode", is_flag=True, help="Print JSONL events.")
+@click.option("-m", "--model", help="Model to use.")
+@click.option("-c", "--config", "config", multiple=True, help="Override a config value: key=value (TOML).")
+@click.option("-p", "--profile", help="Config profile to use.")
+@click.option("-s", "--sandbox", type=click.Choice([m.value for m in SandboxMode]), help="Sandbox policy.")
+@click.option(
+    "-a",
+    "--ask-for-approval",
+    "approval",
+    type=click.Choice([a.value for a in AskForApproval]),
+    help="When to ask before running commands.",
+)
+@click.option("--full-auto", is_flag=True, help="Sandboxed writes in the workspace, no prompts.")
+@click.option(
+    "--dangerously-bypass-approvals-and-sandbox",
+    "--yolo",
+    "yolo",
+    is_flag=True,
+    help="No sandbox and no approvals. Only in an externally sandboxed environment.",
+)
+@click.option("-C", "--cd", type=click.Path(path_type=Path), help="Working directory for the agent.")
+@click.option("--skip-git-repo-check", is_flag=True, help="Allow running outside a git repository.")
+@click.option("--add-dir", multiple=True, type=click.Path(path_type=Path), help="Another writable root.")
+@click.option("-i", "--image", "images", multiple=True, help="Attach image file(s).")
+@click.option("-o", "--output-last-message", type=click.Path(path_type=Path), help="Write the last message here.")
+@click.option("--output-schema", type=click.Path(path_type=Path), help="JSON Schema the final answer must follow.")
+@click.option("--oss", is_flag=True, help="Use the local open-source model provider (Ollama).")
+@click.option("--ephemeral", is_flag=True, help="Do not record this session.")
+@click.option("--last", is_flag=True, help="With `resume`: the most recent session.")
+@click.option("--color", type=click.Choice(["always", "never", "auto"]), default="auto")
+def exec_command(
+    args: tuple[str, ...],
+    json_mode: bool,
+    model: str | None,
+    config: tuple[str, ...],
+    profile: str | None,
+    sandbox: str | None,
+    approval: str | None,
+    full_auto: bool,
+    yolo: bool,
+    cd: Path | None,
+    skip_git_repo_check: bool,
+    add_dir: tuple[Path, ...],
+    images: tuple[str, ...],
+    output_last_message: Path | None,
+    output_schema: Path | None,
+    oss: bool,
+    ephemeral: bool,
+    last: bool,
+    color: str,
+) -> None:
+    """Run a task: `exec [PROMPT|-]` or `exec resume [SESSION_ID|--last] [PROMPT]`."""
+    positional = list(args)
+    resume: str | None = None
+    if positional and positional[0] == "resume":
+        positional.pop(0)
+        if last:
+            resume = "--last"
+        elif positional:
+            resume = positional.pop(0)
+        else:
+            raise click.UsageError("resume needs a SESSION_ID or --last")
+    if len(positional) > 1:
+        raise click.UsageError(f"unexpected extra arguments: {' '.join(positional[1:])}")
+    opts = ExecOptions(
+        prompt=positional[0] if positional else None,
+        json=json_mode,
+        model=model,
+        config=list(config),
+        profile=profile,
+        sandbox=SandboxMode(sandbox) if sandbox else None,
+        approval=AskForApproval(approval) if approval else None,
+        full_auto=full_auto,
+        yolo=yolo,
+        cd=cd,
+        skip_git_repo_check=skip_git_repo_check,
+        add_dir=list(add_dir),
+        images=_split_images(images),
+        output_last_message=output_last_message,
+        output_schema=output_schema,
+        oss=oss,
+        ephemeral=ephemeral,
+        resume=resume,
+        color=color,
+    )
+    from pycodex.cli.exec_run import run_exec
+
+    sys.exit(run_exec(opts))

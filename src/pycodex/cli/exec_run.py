@@ -1,0 +1,226 @@
+"""Running `exec`: config, prompt, conversation, output, exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pycodex.cli.exec_cmd import ExecOptions
+from pycodex.protocol.policies import AskForApproval, SandboxMode
+
+if TYPE_CHECKING:
+    from pycodex.config.config import Config
+    from pycodex.session.codex import InitialHistory
+
+
+class ExecError(Exception):
+    """A start-up problem reported as one line on stderr, exit code 1."""
+
+
+def run_exec(opts: ExecOptions) -> int:
+    """Run the task; returns the process exit code."""
+    try:
+        prompt = _read_prompt(opts)
+        config, initial = _prepare(opts)
+        schema = _load_schema(opts.output_schema)
+    except ExecError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 1
+    return asyncio.run(_run(opts, config, initial, prompt, schema))
+
+
+def _read_prompt(opts: ExecOptions) -> str | None:
+    if opts.prompt is not None and opts.prompt != "-":
+        return opts.prompt
+    if opts.prompt == "-" or not sys.stdin.isatty():
+        text = sys.stdin.read()
+        if not text.strip() and opts.resume is None:
+            raise ExecError("no prompt provided on stdin")
+        return text or None
+    if opts.resume is not None:
+        return None
+    raise ExecError("no prompt provided: pass PROMPT, or '-' to read it from stdin")
+
+
+def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
+    from pycodex.config.config import CliOverrides, ConfigError, load_config
+    from pycodex.config.overrides import ConfigOverrideError
+
+    sandbox = opts.sandbox
+    approval = opts.approval
+    if opts.full_auto:
+        sandbox = sandbox or SandboxMode.WORKSPACE_WRITE
+    if opts.yolo:
+        sandbox, approval = SandboxMode.DANGER_FULL_ACCESS, AskForApproval.NEVER
+    cli = CliOverrides(
+        model=opts.model,
+        cwd=opts.cd,
+        approval_policy=approval,
+        sandbox_mode=sandbox,
+        model_provider="ollama" if opts.oss else None,
+        profile=opts.profile,
+        add_dirs=opts.add_dir,
+        raw=opts.config,
+    )
+    initial = None
+    try:
+        config = load_config(cli)
+        if opts.resume is not None:
+            initial, recorded_model = _resume_history(config, opts.resume)
+            if opts.model is None and recorded_model:
+                cli.model = recorded_model
+                config = load_config(cli)
+    except (ConfigError, ConfigOverrideError) as e:
+        raise ExecError(str(e)) from e
+    if approval is None and not _configured(config, "approval_policy", opts):
+        config.approval_policy = AskForApproval.NEVER  # exec cannot ask anyone
+    config.ephemeral = opts.ephemeral
+    if not config.cwd.is_dir():
+        raise ExecError(f"working directory {config.cwd} does not exist")
+    if not opts.skip_git_repo_check:
+        from pycodex.context.project_doc import find_git_root
+
+        if find_git_root(config.cwd) is None:
+            raise ExecError(
+                "Not inside a trusted directory and --skip-git-repo-check was not specified."
+            )
+    _check_api_key(config)
+    return config, initial
+
+
+def _configured(config: Config, key: str, opts: ExecOptions) -> bool:
+    from pycodex.config.config import load_toml
+
+    if any(c.split("=", 1)[0].strip() == key for c in opts.config):
+        return True
+    table = load_toml(config.home / "config.toml")
+    if key in table:
+        return True
+    prof = opts.profile or table.get("profile")
+    return bool(prof and key in (table.get("profiles", {}).get(prof) or {}))
+
+
+def _check_api_key(config: Config) -> None:
+    from pycodex.model.providers import MissingApiKeyError, api_key_for
+
+    try:
+        api_key_for(config.model_provider, config.env)
+    except MissingApiKeyError as e:
+        raise ExecError(str(e)) from e
+
+
+def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | None]:
+    from pycodex.rollout.reader import last_turn_context, load_rollout
+    from pycodex.rollout.store import find_rollout_by_id, newest_rollout
+    from pycodex.session.codex import InitialHistory
+
+    if which == "--last":
+        path = newest_rollout(config.home, cwd=None)
+        if path is None:
+            raise ExecError(f"no recorded session to resume in {config.home / 'sessions'}")
+    else:
+        path = find_rollout_by_id(config.home, which)
+        if path is None:
+            raise ExecError(f"no recorded session with id {which}")
+    loaded = load_rollout(path)
+    if loaded.meta is None:
+        raise ExecError(f"{path} is not a session rollout (no session_meta line)")
+    ctx = last_turn_context(loaded.items)
+    model = ctx.model if ctx is not None else loaded.meta.model
+    return InitialHistory(kind="resumed", rollout=loaded, rollout_path=path), model
+
+
+def _load_schema(path: Path | None) -> Any:
+    if path is None:
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ExecError(f"cannot read output schema {path}: {e}") from e
+
+
+async def _run(
+    opts: ExecOptions, config: Config, initial: InitialHistory | None, prompt: str | None, schema: Any
+) -> int:
+    from pycodex.protocol import events as ev
+    from pycodex.protocol import ops
+    from pycodex.protocol.inputs import InputItem, LocalImageInput, TextInput
+    from pycodex.session.codex import Codex
+
+    if opts.json:
+        from pycodex.cli.output_jsonl import JsonlOutput
+
+        out: Any = JsonlOutput()
+    else:
+        from pycodex.cli.output_human import HumanOutput
+
+        out = HumanOutput(config, color=opts.color)
+    try:
+        codex = await Codex.spawn(config, initial)
+    except Exception as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 1
+    loop = asyncio.get_running_loop()
+    interrupted = False
+
+    def on_sigint() -> None:
+        nonlocal interrupted
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted = True
+        loop.create_task(codex.submit(ops.Interrupt()))
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (NotImplementedError, RuntimeError):
+        pass
+
+    items: list[InputItem] = [LocalImageInput(path=p) for p in opts.images]
+    if prompt:
+        items.append(TextInput(text=prompt))
+    submitted = False
+    shutting_down = False
+    while True:
+        event = await codex.next_event()
+        out.handle(event)
+        msg = event.msg
+        if isinstance(msg, ev.SessionConfigured) and not submitted:
+            submitted = True
+            if items:
+                await codex.submit(
+                    ops.UserTurn(
+                        items=items,
+                        cwd=config.cwd,
+                        approval_policy=config.approval_policy,
+                        sandbox_policy=config.sandbox_policy,
+                        model=msg.model,
+                        effort=config.model_reasoning_effort,
+                        summary=config.model_reasoning_summary,
+                        final_output_json_schema=schema,
+                    )
+                )
+            else:
+                shutting_down = True
+                await codex.submit(ops.Shutdown())
+        elif isinstance(msg, ev.TaskComplete | ev.TurnAborted) and not shutting_down:
+            shutting_down = True
+            await codex.submit(ops.Shutdown())
+        elif isinstance(msg, ev.ShutdownComplete):
+            break
+    out.finish()
+    if opts.output_last_message is not None:
+        _write_last_message(opts.output_last_message, out.last_agent_message)
+    return 1 if out.failed else 0
+
+
+def _write_last_message(path: Path, text: str | None) -> None:
+    if text is None:
+        print(f"Warning: no last agent message; wrote empty content to {path}", file=sys.stderr)
+    try:
+        path.write_text(text or "", encoding="utf-8")
+    except OSError as e:
+        print(f"Error: cannot write {path}: {e}", file=sys.stderr)

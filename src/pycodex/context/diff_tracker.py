@@ -1,0 +1,76 @@
+"""The turn's cumulative diff: every file apply_patch touched, against its state at turn start."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class TurnDiffTracker:
+    """Remembers each touched file's first-seen content and diffs it against the disk."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._baseline: dict[Path, bytes | None] = {}
+        self._renamed_from: dict[Path, Path] = {}
+
+    def on_patch_begin(self, paths: Iterable[Path], moves: dict[Path, Path] | None = None) -> None:
+        """Snapshot files the first time a patch is about to touch them."""
+        for p in paths:
+            if p not in self._baseline:
+                self._baseline[p] = _read(p)
+        for src, dst in (moves or {}).items():
+            self._renamed_from.setdefault(dst, src)
+            self._baseline.setdefault(dst, _read(dst))
+
+    def unified_diff(self) -> str:
+        """A git-style diff of every touched file; empty when nothing changed."""
+        out: list[str] = []
+        for path in sorted(self._baseline):
+            before = self._baseline[path]
+            after = _read(path)
+            if before == after:
+                continue
+            out.append(self._file_diff(path, before, after))
+        return "".join(out)
+
+    def _file_diff(self, path: Path, before: bytes | None, after: bytes | None) -> str:
+        rel = self._display(path)
+        a = f"a/{rel}" if before is not None else "/dev/null"
+        b = f"b/{rel}" if after is not None else "/dev/null"
+        header = f"diff --git a/{rel} b/{rel}\n"
+        if before is None:
+            header += "new file mode 100644\n"
+        elif after is None:
+            header += "deleted file mode 100644\n"
+        if _is_binary(before) or _is_binary(after):
+            return header + f"Binary files {a} and {b} differ\n"
+        old = _lines(before)
+        new = _lines(after)
+        body = difflib.unified_diff(old, new, fromfile=a, tofile=b, n=3)
+        text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in body)
+        return header + text
+
+    def _display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self._root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _is_binary(data: bytes | None) -> bool:
+    return data is not None and b"\0" in data[:8192]
+
+
+def _lines(data: bytes | None) -> list[str]:
+    if data is None:
+        return []
+    return data.decode("utf-8", errors="replace").splitlines(keepends=True)

@@ -1,0 +1,61 @@
+"""AGENTS.md discovery: from the repository root down to the working directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DOC_NAMES = ("AGENTS.override.md", "AGENTS.md")
+SEPARATOR = "\n\n--- project-doc ---\n\n"
+
+
+def find_git_root(cwd: Path) -> Path | None:
+    """The nearest ancestor (or cwd) holding a `.git` file or directory."""
+    for d in (cwd, *cwd.parents):
+        if (d / ".git").exists():
+            return d
+    return None
+
+
+def project_doc_paths(cwd: Path) -> list[Path]:
+    """The AGENTS.md files that apply to cwd, outermost first; an override wins per dir."""
+    root = find_git_root(cwd)
+    dirs = [cwd]
+    if root is not None:
+        dirs = [d for d in reversed([cwd, *cwd.parents]) if d == root or root in d.parents]
+    found: list[Path] = []
+    for d in dirs:
+        for name in DOC_NAMES:
+            p = d / name
+            if p.is_file():
+                found.append(p)
+                break
+    return found
+
+
+def read_project_docs(cwd: Path, max_bytes: int) -> str | None:
+    """The concatenated project docs, capped at max_bytes (0 disables them)."""
+    if max_bytes <= 0:
+        return None
+    parts: list[str] = []
+    budget = max_bytes
+    for p in project_doc_paths(cwd):
+        try:
+            data = p.read_bytes()[:budget]
+        except OSError:
+            continue
+        text = data.decode("utf-8", errors="replace").strip()
+        if text:
+            parts.append(text)
+        budget -= len(data)
+        if budget <= 0:
+            break
+    return "\n\n".join(parts) or None
+
+
+def compose_user_instructions(global_text: str | None, project_text: str | None) -> str | None:
+    """Global instructions and project docs as one text, as Codex combines them."""
+    g = (global_text or "").strip()
+    p = (project_text or "").strip()
+    if g and p:
+        return f"{g}{SEPARATOR}{p}"
+    return g or p or None

@@ -1,0 +1,114 @@
+"""Creating a Session: its services, its first TurnContext and its starting history."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from pycodex import __version__
+from pycodex.context.history import normalize_history
+from pycodex.protocol.events import Event, SessionConfigured
+from pycodex.protocol.rollout import SessionMeta
+from pycodex.session.initial_context import build_initial_context
+from pycodex.session.notifier import UserNotifier
+from pycodex.session.services import SessionServices
+from pycodex.session.session import Session
+from pycodex.session.shell import default_user_shell
+from pycodex.session.turn_builder import build_turn_context
+
+if TYPE_CHECKING:
+    from pycodex.config.config import Config
+    from pycodex.session.codex import InitialHistory
+    from pycodex.session.turn_context import TurnContext
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+async def bootstrap_session(
+    config: Config,
+    conversation_id: str,
+    initial: InitialHistory,
+    tx_event: asyncio.Queue[Event],
+) -> tuple[Session, TurnContext, SessionConfigured, list[str]]:
+    """Build services and history; returns the session, its context and the first event."""
+    import httpx
+
+    from pycodex.exec.manager import ProcessManager
+    from pycodex.rollout.history import PromptHistory
+    from pycodex.rollout.recorder import RolloutRecorder
+
+    errors: list[str] = []
+    shell = default_user_shell(config.env)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None))
+    tc = build_turn_context(config, conversation_id, http, shell_name=shell.name)
+
+    recorder: RolloutRecorder | None = None
+    if not config.ephemeral:
+        if initial.kind == "resumed" and initial.rollout_path is not None:
+            recorder = await RolloutRecorder.resume(initial.rollout_path)
+        else:
+            meta = SessionMeta(
+                id=conversation_id,
+                timestamp=_now_iso(),
+                cwd=config.cwd,
+                originator="pycodex_exec",
+                cli_version=__version__,
+                model_provider=config.model_provider_id,
+                model=tc.model,
+                forked_from_id=initial.forked_from,
+                source="exec",
+            )
+            recorder = await RolloutRecorder.create(config.home, conversation_id, meta)
+
+    history = PromptHistory(config.home, config.history.persistence, config.history.max_bytes)
+    services = SessionServices(
+        http=http,
+        model_client=tc.client,
+        process_manager=ProcessManager(),
+        rollout=recorder,
+        notifier=UserNotifier(config.notify),
+        user_shell=shell,
+        prompt_history=history,
+    )
+    if config.mcp_servers:
+        from pycodex.mcp.manager import McpManager
+
+        services.mcp_manager, mcp_errors = await McpManager.start(config.mcp_servers, config.env)
+        errors.extend(mcp_errors)
+    session = Session(conversation_id, services, tx_event)
+    initial_messages = await _seed_history(session, tc, initial)
+    log_id, entry_count = await history.metadata()
+    configured = SessionConfigured(
+        session_id=conversation_id,
+        model=tc.model,
+        model_provider_id=config.model_provider_id,
+        approval_policy=tc.approval_policy,
+        sandbox_policy=tc.sandbox_policy,
+        cwd=tc.cwd,
+        reasoning_effort=tc.effort,
+        history_log_id=log_id,
+        history_entry_count=entry_count,
+        initial_messages=initial_messages,
+        rollout_path=recorder.path if recorder else None,
+    )
+    return session, tc, configured, errors
+
+
+async def _seed_history(session: Session, tc: TurnContext, initial: InitialHistory) -> list[object] | None:
+    """Record the starting history; returns the events a UI replays on resume."""
+    from pycodex.rollout.reader import last_token_usage, reconstruct_history
+
+    if initial.kind == "new" or initial.rollout is None:
+        await session.record_conversation_items(build_initial_context(tc))
+        return None
+    items = initial.rollout.items
+    history = normalize_history(reconstruct_history(items, build_initial_context(tc)))
+    if initial.kind == "forked":
+        # A fork is a new thread: its file gets the copied items too.
+        await session.persist([i for i in items if i.type != "session_meta"])
+    session.record_into_history_only(history)
+    session.restore_token_info(last_token_usage(items))
+    return [i.payload for i in items if i.type == "event_msg"]

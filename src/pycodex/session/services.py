@@ -1,0 +1,30 @@
+"""SessionServices: the long-lived helpers a session uses, grouped in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from pycodex.exec.manager import ProcessManager
+    from pycodex.model.client import ModelClient
+    from pycodex.rollout.history import PromptHistory
+    from pycodex.rollout.recorder import RolloutRecorder
+    from pycodex.session.notifier import UserNotifier
+    from pycodex.session.shell import UserShell
+
+
+@dataclass
+class SessionServices:
+    """Helpers that live as long as the session."""
+
+    http: httpx.AsyncClient
+    model_client: ModelClient
+    process_manager: ProcessManager
+    rollout: RolloutRecorder | None
+    notifier: UserNotifier
+    user_shell: UserShell
+    prompt_history: PromptHistory | None
+    mcp_manager: Any = None

@@ -1,0 +1,308 @@
+"""Session: the slim façade every task and tool goes through."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pycodex.context.diff_tracker import TurnDiffTracker
+from pycodex.protocol.events import (
+    ApplyPatchApprovalRequest,
+    ErrorEvent,
+    Event,
+    EventMsg,
+    ExecApprovalRequest,
+    FileChange,
+    TaskComplete,
+    TokenCount,
+    TurnAborted,
+    TurnAbortReason,
+)
+from pycodex.protocol.models import ResponseItem
+from pycodex.protocol.policies import ReviewDecision
+from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage
+from pycodex.state import RunningTask, SessionState, TaskKind, TurnSlot
+
+if TYPE_CHECKING:
+    from pycodex.rollout.recorder import RolloutItem
+    from pycodex.session.services import SessionServices
+    from pycodex.session.turn_context import TurnContext
+
+log = logging.getLogger(__name__)
+
+TaskRunner = Callable[["Session", "TurnContext", str], Awaitable[str | None]]
+DIFF_TRACKER_KEY = "diff_tracker"
+
+
+class SessionStopped(Exception):
+    """The session can no longer record its work (e.g. the rollout cannot be written)."""
+
+
+class Session:
+    """Orchestrates tasks, approvals, interrupts and events; holds no loose state."""
+
+    def __init__(
+        self, conversation_id: str, services: SessionServices, tx_event: asyncio.Queue[Event]
+    ) -> None:
+        self.conversation_id = conversation_id
+        self.services = services
+        self._tx_event = tx_event
+        self._state = SessionState()
+        self._turn = TurnSlot()
+        self._internal_ids = itertools.count(1)
+
+    # ---- events -------------------------------------------------------------------------
+    async def send_event(self, sub_id: str, msg: EventMsg) -> None:
+        """Persist the event if the rollout keeps it, then deliver it to the client."""
+        from pycodex.rollout.recorder import RolloutItem
+
+        await self.persist([RolloutItem.from_event(msg)])
+        self._tx_event.put_nowait(Event(id=sub_id, msg=msg))
+
+    def send_event_nowait(self, sub_id: str, msg: EventMsg) -> None:
+        """Deliver an event that is never persisted (deltas) without a round trip."""
+        self._tx_event.put_nowait(Event(id=sub_id, msg=msg))
+
+    async def persist(self, items: Sequence[RolloutItem]) -> None:
+        """Append to the rollout; a write failure stops the session with a clear error."""
+        recorder = self.services.rollout
+        if recorder is None or not items:
+            return
+        from pycodex.rollout.recorder import RolloutWriteError
+
+        try:
+            await recorder.record(items)
+        except RolloutWriteError as e:
+            self._tx_event.put_nowait(
+                Event(id="", msg=ErrorEvent(message=f"session stopped: {e}"))
+            )
+            raise SessionStopped(str(e)) from e
+
+    def next_internal_sub_id(self) -> str:
+        """An id for work the session starts by itself (auto-compaction)."""
+        return f"auto-compact-{next(self._internal_ids)}"
+
+    # ---- tasks --------------------------------------------------------------------------
+    async def spawn_task(
+        self, tc: TurnContext, sub_id: str, kind: TaskKind, runner: TaskRunner
+    ) -> None:
+        """Start a task for a submission, replacing (aborting) any running one."""
+        await self.abort_all_tasks(TurnAbortReason.REPLACED)
+
+        async def run() -> None:
+            last: str | None = None
+            try:
+                last = await runner(self, tc, sub_id)
+            except asyncio.CancelledError:
+                raise
+            except SessionStopped:
+                pass
+            except Exception as e:  # a bug in a task must not kill the session loop
+                log.exception("task %s failed", sub_id)
+                await self._safe_event(sub_id, ErrorEvent(message=f"internal error: {e!r}"))
+            await self.on_task_finished(sub_id, last)
+
+        handle = asyncio.get_running_loop().create_task(run(), name=f"task-{sub_id}")
+        state = self._turn.start(RunningTask(sub_id=sub_id, kind=kind, handle=handle, turn_context=tc))
+        state.set(DIFF_TRACKER_KEY, TurnDiffTracker(tc.cwd))
+
+    async def on_task_finished(self, sub_id: str, last_agent_message: str | None) -> None:
+        """A task ended by itself: drop the turn's state and report completion."""
+        if not self._turn.finish_task(sub_id):
+            return  # aborted meanwhile: the abort path reported it
+        await self.flush_rollout()
+        await self._safe_event(sub_id, TaskComplete(last_agent_message=last_agent_message))
+
+    async def abort_all_tasks(self, reason: TurnAbortReason) -> None:
+        """Cancel every running task: approvals resolve as denied, processes are killed."""
+        tasks = self._turn.take_all()
+        if not tasks:
+            return
+        await self.services.process_manager.kill_all()
+        for task in tasks:
+            if task.handle.done():
+                continue
+            task.handle.cancel()
+            try:
+                await asyncio.wait_for(asyncio.shield(task.handle), timeout=2.0)
+            except (asyncio.CancelledError, TimeoutError):
+                pass
+            except Exception:
+                log.exception("aborted task %s raised", task.sub_id)
+            await self._safe_event(task.sub_id, TurnAborted(reason=reason))
+        await self.flush_rollout()
+
+    async def interrupt(self) -> None:
+        """Stop the running turn, as the user asked."""
+        await self.abort_all_tasks(TurnAbortReason.INTERRUPTED)
+
+    def has_running_task(self) -> bool:
+        """Whether a turn is running."""
+        return self._turn.is_running()
+
+    async def wait_idle(self) -> None:
+        """Wait until no task runs (used by shutdown and tests)."""
+        while True:
+            handles = [t.handle for t in self._turn.running_tasks()]
+            if not handles:
+                return
+            await asyncio.wait(handles)
+
+    # ---- input --------------------------------------------------------------------------
+    def inject_input(self, items: list[ResponseItem]) -> bool:
+        """Queue input for the running turn; False when no turn runs."""
+        return self._turn.inject_input(items)
+
+    def take_pending_input(self) -> list[ResponseItem]:
+        """Input that arrived while the turn ran, for its next request."""
+        return self._turn.take_pending_input()
+
+    # ---- approvals ----------------------------------------------------------------------
+    async def request_command_approval(
+        self, sub_id: str, call_id: str, command: list[str], cwd: Path, reason: str | None
+    ) -> ReviewDecision:
+        """Ask the client whether a command may run; a dropped waiter means denied."""
+        fut = self._approval_waiter(sub_id)
+        if fut is None:
+            return ReviewDecision.DENIED
+        await self.send_event(
+            sub_id, ExecApprovalRequest(call_id=call_id, command=command, cwd=cwd, reason=reason)
+        )
+        return await fut
+
+    async def request_patch_approval(
+        self,
+        sub_id: str,
+        call_id: str,
+        changes: dict[Path, FileChange],
+        reason: str | None,
+        grant_root: Path | None,
+    ) -> ReviewDecision:
+        """Ask the client whether a patch may be applied."""
+        fut = self._approval_waiter(sub_id)
+        if fut is None:
+            return ReviewDecision.DENIED
+        await self.send_event(
+            sub_id,
+            ApplyPatchApprovalRequest(
+                call_id=call_id, changes=changes, reason=reason, grant_root=grant_root
+            ),
+        )
+        return await fut
+
+    def _approval_waiter(self, sub_id: str) -> asyncio.Future[ReviewDecision] | None:
+        state = self._turn.turn_state()
+        return state.insert_pending_approval(sub_id) if state else None
+
+    def notify_approval(self, sub_id: str, decision: ReviewDecision) -> None:
+        """Deliver the client's answer to the waiting tool call."""
+        state = self._turn.turn_state()
+        if state is None or not state.resolve_pending_approval(sub_id, decision):
+            log.warning("no pending approval for submission %s", sub_id)
+
+    def add_approved_command(self, argv: Sequence[str]) -> None:
+        """Approve a command for the rest of the session."""
+        self._state.add_approved_command(argv)
+
+    def approved_commands(self) -> frozenset[tuple[str, ...]]:
+        """Commands approved for the session."""
+        return self._state.approved_commands()
+
+    # ---- history ------------------------------------------------------------------------
+    async def record_conversation_items(self, items: Sequence[ResponseItem]) -> None:
+        """Add items to the history and the rollout (rollout first: durable before sent)."""
+        from pycodex.rollout.recorder import RolloutItem
+
+        await self.persist([RolloutItem.from_response_item(i) for i in items])
+        self._state.record_items(items)
+
+    def record_into_history_only(self, items: Sequence[ResponseItem]) -> None:
+        """Rebuild history without persisting it again (resume)."""
+        self._state.record_items(items)
+
+    def history_snapshot(self) -> list[ResponseItem]:
+        """A copy of the conversation history."""
+        return self._state.history_snapshot()
+
+    async def replace_history(self, items: Sequence[ResponseItem]) -> None:
+        """Swap the history (compaction)."""
+        self._state.replace_history(items)
+
+    # ---- usage --------------------------------------------------------------------------
+    async def update_token_usage(self, sub_id: str, tc: TurnContext, usage: TokenUsage | None) -> None:
+        """Account one response's usage and tell the client."""
+        if usage is not None:
+            self._state.update_token_info(usage, tc.context_window)
+        await self.send_token_count(sub_id)
+
+    async def update_rate_limits(self, sub_id: str, snapshot: RateLimitSnapshot) -> None:
+        """Store the latest rate limits and tell the client."""
+        self._state.set_rate_limits(snapshot)
+        await self.send_token_count(sub_id)
+
+    async def send_token_count(self, sub_id: str) -> None:
+        """Emit the current usage and limits."""
+        await self.send_event(
+            sub_id, TokenCount(info=self._state.token_info(), rate_limits=self._state.rate_limits())
+        )
+
+    def total_token_usage(self) -> TokenUsage | None:
+        """Cumulative usage of the session."""
+        info = self._state.token_info()
+        return info.total_token_usage if info else None
+
+    def last_token_usage(self) -> TokenUsage | None:
+        """Usage of the latest request."""
+        info = self._state.token_info()
+        return info.last_token_usage if info else None
+
+    def restore_token_info(self, info: Any) -> None:
+        """Restore cumulative usage from a rollout."""
+        self._state.set_token_info(info)
+
+    # ---- turn-scoped helpers for tools ----------------------------------------------------
+    def turn_value(self, key: str) -> Any:
+        """A value the running turn keeps (None when no turn runs)."""
+        state = self._turn.turn_state()
+        return state.get(key) if state else None
+
+    def set_turn_value(self, key: str, value: Any) -> None:
+        """Keep a value for the rest of the running turn."""
+        state = self._turn.turn_state()
+        if state is not None:
+            state.set(key, value)
+
+    def diff_tracker(self) -> TurnDiffTracker | None:
+        """The running turn's diff tracker."""
+        tracker = self.turn_value(DIFF_TRACKER_KEY)
+        return tracker if isinstance(tracker, TurnDiffTracker) else None
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    async def flush_rollout(self) -> None:
+        """Make the rollout durable (fsync) at a turn boundary."""
+        recorder = self.services.rollout
+        if recorder is not None:
+            try:
+                await recorder.sync()
+            except Exception as e:
+                log.warning("rollout sync failed: %s", e)
+
+    async def shutdown(self) -> None:
+        """Stop everything the session owns."""
+        await self.abort_all_tasks(TurnAbortReason.INTERRUPTED)
+        await self.services.process_manager.shutdown()
+        if self.services.mcp_manager is not None:
+            await self.services.mcp_manager.shutdown()
+        if self.services.rollout is not None:
+            await self.services.rollout.shutdown()
+        await self.services.http.aclose()
+
+    async def _safe_event(self, sub_id: str, msg: EventMsg) -> None:
+        try:
+            await self.send_event(sub_id, msg)
+        except SessionStopped:
+            self._tx_event.put_nowait(Event(id=sub_id, msg=msg))

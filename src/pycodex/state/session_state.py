@@ -1,0 +1,70 @@
+"""Session-long state: history, approvals granted for the session, usage and limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pycodex.protocol.models import ResponseItem
+from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage, TokenUsageInfo
+
+
+class SessionState:
+    """What outlives a turn. Methods copy on the way out so callers cannot alias internals."""
+
+    def __init__(self) -> None:
+        self._history: list[ResponseItem] = []
+        self._approved_commands: set[tuple[str, ...]] = set()
+        self._token_info: TokenUsageInfo | None = None
+        self._rate_limits: RateLimitSnapshot | None = None
+
+    def record_items(self, items: Iterable[ResponseItem]) -> None:
+        """Append items to the conversation history."""
+        self._history.extend(items)
+
+    def history_snapshot(self) -> list[ResponseItem]:
+        """A copy of the history."""
+        return list(self._history)
+
+    def history_len(self) -> int:
+        """Number of items in the history."""
+        return len(self._history)
+
+    def replace_history(self, items: Sequence[ResponseItem]) -> None:
+        """Swap the whole history (compaction, resume)."""
+        self._history = list(items)
+
+    def add_approved_command(self, argv: Sequence[str]) -> None:
+        """Remember a command the user approved for the rest of the session."""
+        self._approved_commands.add(tuple(argv))
+
+    def approved_commands(self) -> frozenset[tuple[str, ...]]:
+        """Commands approved for the session."""
+        return frozenset(self._approved_commands)
+
+    def update_token_info(self, usage: TokenUsage, context_window: int | None) -> TokenUsageInfo:
+        """Add one request's usage; returns the new cumulative info."""
+        if self._token_info is None:
+            info = TokenUsageInfo(
+                total_token_usage=usage, last_token_usage=usage, model_context_window=context_window
+            )
+        else:
+            info = self._token_info.appended(usage)
+            info.model_context_window = context_window
+        self._token_info = info
+        return info
+
+    def set_token_info(self, info: TokenUsageInfo | None) -> None:
+        """Restore usage (resume)."""
+        self._token_info = info
+
+    def token_info(self) -> TokenUsageInfo | None:
+        """Cumulative token usage so far."""
+        return self._token_info
+
+    def set_rate_limits(self, snapshot: RateLimitSnapshot) -> None:
+        """Store the latest rate-limit snapshot."""
+        self._rate_limits = snapshot
+
+    def rate_limits(self) -> RateLimitSnapshot | None:
+        """The latest rate-limit snapshot."""
+        return self._rate_limits

@@ -1,0 +1,238 @@
+"""The Regular task: sample the model, run its tool calls, repeat until it answers."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pycodex.protocol.events import (
+    AgentMessage,
+    AgentMessageDelta,
+    AgentReasoning,
+    AgentReasoningDelta,
+    AgentReasoningRawContent,
+    AgentReasoningRawContentDelta,
+    AgentReasoningSectionBreak,
+    CodexErrorInfo,
+    ErrorEvent,
+    StreamError,
+    TaskStarted,
+    TurnDiff,
+    UserMessageEvent,
+    WebSearchBegin,
+    WebSearchEnd,
+)
+from pycodex.protocol.models import (
+    CALL_TYPES,
+    Message,
+    Reasoning,
+    ResponseItem,
+    WebSearchCall,
+)
+from pycodex.context.history import normalize_history
+from pycodex.tasks.prompt import build_prompt
+
+if TYPE_CHECKING:
+    from pycodex.model.prompt import Prompt
+    from pycodex.protocol.usage import TokenUsage
+    from pycodex.session.session import Session
+    from pycodex.session.turn_context import TurnContext
+
+
+@dataclass
+class SamplingResult:
+    """What one model request produced."""
+
+    items: list[ResponseItem] = field(default_factory=list)
+    usage: TokenUsage | None = None
+
+    def calls(self) -> list[ResponseItem]:
+        """The tool calls, in the order the model made them."""
+        return [i for i in self.items if isinstance(i, CALL_TYPES)]
+
+
+class TurnFailed(Exception):
+    """The turn cannot go on; the message is what the user sees."""
+
+    def __init__(self, message: str, info: CodexErrorInfo | None = None) -> None:
+        super().__init__(message)
+        self.info = info
+
+
+async def run_regular_task(
+    session: Session, tc: TurnContext, sub_id: str, input_items: list[ResponseItem]
+) -> str | None:
+    """Run one user turn to its end; returns the last agent message."""
+    if not input_items:
+        return None
+    await session.send_event(sub_id, TaskStarted(model_context_window=tc.context_window))
+    await record_user_input(session, sub_id, input_items)
+    return await run_sampling_loop(session, tc, sub_id)
+
+
+async def record_user_input(session: Session, sub_id: str, items: list[ResponseItem]) -> None:
+    """Record user input into history and rollout, with the user_message event."""
+    await session.record_conversation_items(items)
+    for item in items:
+        if isinstance(item, Message) and item.role == "user":
+            images = [c.image_url for c in item.content if c.type == "input_image"]
+            await session.send_event(
+                sub_id, UserMessageEvent(message=item.text(), images=images or None)
+            )
+
+
+async def run_sampling_loop(session: Session, tc: TurnContext, sub_id: str) -> str | None:
+    """Request, execute calls, repeat; stops when the model makes no tool call."""
+    from pycodex.tasks.compact import maybe_auto_compact
+    from pycodex.tools.router import ToolRouter
+
+    router = ToolRouter.for_turn(session, tc)
+    last_agent_message: str | None = None
+    compacted_recently = False
+    while True:
+        pending = session.take_pending_input()
+        if pending:
+            await record_user_input(session, sub_id, pending)
+        try:
+            result = await sample_with_retries(session, tc, sub_id, router.specs())
+        except TurnFailed as e:
+            await session.send_event(sub_id, ErrorEvent(message=str(e), codex_error_info=e.info))
+            return None
+        await session.record_conversation_items(result.items)
+        for item in result.items:
+            if isinstance(item, Message) and item.role == "assistant":
+                last_agent_message = item.text()
+        calls = result.calls()
+        if calls:
+            outputs = await router.run_calls(sub_id, calls)
+            await session.record_conversation_items(outputs)
+        tracker = session.diff_tracker()
+        if tracker is not None and calls:
+            diff = await asyncio.to_thread(tracker.unified_diff)
+            if diff:
+                await session.send_event(sub_id, TurnDiff(unified_diff=diff))
+        outcome = await maybe_auto_compact(session, tc, sub_id, compacted_recently)
+        if outcome == "failed":
+            return last_agent_message
+        compacted_recently = outcome == "compacted"
+        if compacted_recently:
+            continue
+        if not calls and not session_has_pending(session):
+            break
+    await session.services.notifier.agent_turn_complete(sub_id, [], last_agent_message)
+    return last_agent_message
+
+
+def session_has_pending(session: Session) -> bool:
+    """Whether input arrived that the model has not seen yet."""
+    pending = session.take_pending_input()
+    if pending:
+        session.inject_input(pending)
+        return True
+    return False
+
+
+async def sample_with_retries(
+    session: Session,
+    tc: TurnContext,
+    sub_id: str,
+    tools: list[dict[str, Any]],
+    prompt: Prompt | None = None,
+) -> SamplingResult:
+    """One model request, retried on stream failures with `stream_error` events."""
+    from pycodex.model.client import backoff
+    from pycodex.model.errors import ModelError, RetryableStreamError
+
+    max_retries = tc.client.provider.stream_max_retries
+    attempt = 0
+    while True:
+        try:
+            return await sample_once(session, tc, sub_id, tools, prompt)
+        except RetryableStreamError as e:
+            if attempt >= max_retries:
+                raise TurnFailed(str(e), _info(e)) from e
+            attempt += 1
+            delay = e.retry_after if e.retry_after is not None else backoff(attempt)
+            await session.send_event(
+                sub_id,
+                StreamError(
+                    message=f"stream error: {e}; retrying {attempt}/{max_retries} in {delay:.1f}s…",
+                    codex_error_info=_info(e),
+                ),
+            )
+            await asyncio.sleep(delay)
+        except ModelError as e:
+            raise TurnFailed(str(e), _info(e)) from e
+
+
+def _info(e: Exception) -> CodexErrorInfo | None:
+    info = getattr(e, "error_info", None)
+    return info if isinstance(info, CodexErrorInfo) else None
+
+
+async def sample_once(
+    session: Session,
+    tc: TurnContext,
+    sub_id: str,
+    tools: list[dict[str, Any]],
+    prompt: Prompt | None = None,
+) -> SamplingResult:
+    """Stream one response, turning its deltas and items into events."""
+    from pycodex.model import events as rev
+
+    if prompt is None:
+        history = normalize_history(session.history_snapshot())
+        prompt = build_prompt(tc, history, tools)
+    result = SamplingResult()
+    show_raw = bool(tc.extra.get("show_raw_agent_reasoning"))
+    emit = session.send_event_nowait
+    async for ev in tc.client.stream(prompt):
+        if isinstance(ev, rev.OutputTextDelta):
+            if not tc.is_review_mode:
+                emit(sub_id, AgentMessageDelta(delta=ev.delta))
+        elif isinstance(ev, rev.ReasoningSummaryDelta):
+            emit(sub_id, AgentReasoningDelta(delta=ev.delta))
+        elif isinstance(ev, rev.ReasoningSummaryPartAdded):
+            emit(sub_id, AgentReasoningSectionBreak())
+        elif isinstance(ev, rev.ReasoningContentDelta):
+            if show_raw:
+                emit(sub_id, AgentReasoningRawContentDelta(delta=ev.delta))
+        elif isinstance(ev, rev.OutputItemAdded):
+            if isinstance(ev.item, WebSearchCall) and ev.item.id:
+                await session.send_event(sub_id, WebSearchBegin(call_id=ev.item.id))
+        elif isinstance(ev, rev.OutputItemDone):
+            result.items.append(ev.item)
+            await _emit_item_events(session, tc, sub_id, ev.item, show_raw)
+        elif isinstance(ev, rev.RateLimits):
+            await session.update_rate_limits(sub_id, ev.snapshot)
+        elif isinstance(ev, rev.Completed):
+            result.usage = ev.usage
+            await session.update_token_usage(sub_id, tc, ev.usage)
+            return result
+    raise _stream_closed()
+
+
+def _stream_closed() -> Exception:
+    from pycodex.model.errors import RetryableStreamError
+
+    return RetryableStreamError(
+        "stream disconnected before completion: stream closed before response.completed", None
+    )
+
+
+async def _emit_item_events(
+    session: Session, tc: TurnContext, sub_id: str, item: ResponseItem, show_raw: bool
+) -> None:
+    if isinstance(item, Message) and item.role == "assistant":
+        if not tc.is_review_mode:
+            await session.send_event(sub_id, AgentMessage(message=item.text()))
+    elif isinstance(item, Reasoning):
+        for part in item.summary:
+            await session.send_event(sub_id, AgentReasoning(text=part.text))
+        if show_raw and item.content:
+            for c in item.content:
+                await session.send_event(sub_id, AgentReasoningRawContent(text=c.text))
+    elif isinstance(item, WebSearchCall):
+        query = item.action.query if item.action and item.action.query else ""
+        await session.send_event(sub_id, WebSearchEnd(call_id=item.id or "", query=query))

@@ -1,0 +1,71 @@
+"""What a tool handler gets, and how it answers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from pycodex.protocol.models import ResponseItem
+
+if TYPE_CHECKING:
+    from pycodex.session.session import Session
+    from pycodex.session.turn_context import TurnContext
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class RespondToModel(Exception):
+    """The call failed; the message goes back to the model and the turn goes on."""
+
+
+@dataclass
+class ToolInvocation:
+    """One tool call of the running turn."""
+
+    session: Session
+    tc: TurnContext
+    sub_id: str
+    call_id: str
+    name: str
+    payload: str
+    item: ResponseItem
+
+
+@dataclass
+class ToolOutput:
+    """The text the model reads back."""
+
+    text: str
+    success: bool = True
+
+
+class ToolHandler(Protocol):
+    """Runs one kind of tool call."""
+
+    async def handle(self, inv: ToolInvocation) -> ToolOutput:
+        """Run the call."""
+        ...
+
+    def parallel_safe(self, inv: ToolInvocation) -> bool:
+        """Whether the call may run alongside others of the same response."""
+        ...
+
+
+def parse_args(model: type[M], payload: str) -> M:
+    """Validate JSON arguments; invalid input is told to the model, not raised."""
+    try:
+        data: Any = json.loads(payload or "{}")
+    except json.JSONDecodeError as e:
+        raise RespondToModel(f"failed to parse function arguments: {e}") from e
+    if not isinstance(data, dict):
+        raise RespondToModel("failed to parse function arguments: expected a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in e.errors()
+        )
+        raise RespondToModel(f"failed to parse function arguments: {problems}") from e
