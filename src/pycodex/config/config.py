@@ -142,15 +142,16 @@ def load_config(
     env = dict(os.environ) if env is None else env
     home = home or pycodex_home(env)
     table = load_toml(home / "config.toml")
-    apply_overrides(table, [parse_override(r) for r in cli.raw])
-
-    profile_name = cli.profile or table.get("profile")
+    overrides = [parse_override(r) for r in cli.raw]
+    override_profile = next((v for p, v in overrides if p == ["profile"]), None)
+    profile_name = cli.profile or override_profile or table.get("profile")
     if profile_name:
         profiles = table.get("profiles", {})
         if profile_name not in profiles:
             raise ConfigError(f"profile {profile_name!r} not found in {home / 'config.toml'}")
         for k, v in profiles[profile_name].items():
             table[k] = v
+    apply_overrides(table, overrides)  # -c wins over the profile and the file
 
     cwd = (cli.cwd or Path(table.get("cwd") or os.getcwd())).expanduser().resolve()
     model = cli.model or table.get("model") or DEFAULT_MODEL

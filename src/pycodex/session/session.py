@@ -25,7 +25,7 @@ from pycodex.protocol.events import (
 from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.policies import ReviewDecision
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage
-from pycodex.state import RunningTask, SessionState, TaskKind, TurnSlot
+from pycodex.state import ExecCallInfo, RunningTask, SessionState, TaskKind, TurnSlot
 
 if TYPE_CHECKING:
     from pycodex.rollout.recorder import RolloutItem
@@ -123,6 +123,7 @@ class Session:
         if not tasks:
             return
         await self.services.process_manager.kill_all()
+        self._state.exec_sessions.clear()
         for task in tasks:
             if task.handle.done():
                 continue
@@ -263,6 +264,19 @@ class Session:
     def restore_token_info(self, info: Any) -> None:
         """Restore cumulative usage from a rollout."""
         self._state.set_token_info(info)
+
+    # ---- exec sessions that outlive their call -------------------------------------------
+    def remember_exec_session(self, session_id: int, info: ExecCallInfo) -> None:
+        """Track a still-running exec_command process."""
+        self._state.exec_sessions.register(session_id, info)
+
+    def exec_session(self, session_id: int) -> ExecCallInfo | None:
+        """The call a running process belongs to."""
+        return self._state.exec_sessions.get(session_id)
+
+    def forget_exec_session(self, session_id: int) -> ExecCallInfo | None:
+        """Stop tracking a finished process."""
+        return self._state.exec_sessions.pop(session_id)
 
     # ---- turn-scoped helpers for tools ----------------------------------------------------
     def turn_value(self, key: str) -> Any:

@@ -74,6 +74,7 @@ def build_turn_context(
         context_window=window,
         auto_compact_token_limit=limit,
         shell_name=shell_name,
+        base_env=dict(config.env),
         extra=extra,
     )
 

@@ -47,6 +47,7 @@ class TurnContext:
     context_window: int | None = None
     auto_compact_token_limit: int | None = None
     shell_name: str = "bash"
+    base_env: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolve_path(self, path: str | None) -> Path:

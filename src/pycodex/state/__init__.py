@@ -5,7 +5,11 @@ changes data, so each call is atomic with respect to other tasks; callers never 
 a lock or a raw field.
 """
 
+from pycodex.state.exec_sessions import ExecCallInfo, ExecSessionRegistry
 from pycodex.state.session_state import SessionState
 from pycodex.state.turn import ActiveTurn, RunningTask, TaskKind, TurnSlot, TurnState
 
-__all__ = ["ActiveTurn", "RunningTask", "SessionState", "TaskKind", "TurnSlot", "TurnState"]
+__all__ = [
+    "ActiveTurn",
+    "ExecCallInfo",
+    "ExecSessionRegistry", "RunningTask", "SessionState", "TaskKind", "TurnSlot", "TurnState"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from pycodex.protocol.models import ResponseItem
+from pycodex.state.exec_sessions import ExecSessionRegistry
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage, TokenUsageInfo
 
 
@@ -16,6 +17,7 @@ class SessionState:
         self._approved_commands: set[tuple[str, ...]] = set()
         self._token_info: TokenUsageInfo | None = None
         self._rate_limits: RateLimitSnapshot | None = None
+        self.exec_sessions = ExecSessionRegistry()
 
     def record_items(self, items: Iterable[ResponseItem]) -> None:
         """Append items to the conversation history."""

@@ -1,0 +1,165 @@
+"""The library API: conversations you can submit to, stream, or simply `run`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pycodex.protocol import events as ev
+from pycodex.protocol import ops
+from pycodex.protocol.inputs import InputItem, TextInput
+from pycodex.protocol.usage import TokenUsage
+from pycodex.session.codex import Codex, InitialHistory
+
+if TYPE_CHECKING:
+    from pycodex.config.config import Config
+
+
+@dataclass
+class RunResult:
+    """What one `run` produced."""
+
+    final_message: str | None
+    items: list[Any] = field(default_factory=list)  # exec ThreadItems, completed ones
+    usage: TokenUsage | None = None
+    error: str | None = None
+    events: list[ev.Event] = field(default_factory=list)
+
+
+class Conversation:
+    """One conversation: submit ops and read its events (or call `run`)."""
+
+    def __init__(self, codex: Codex, config: Config, configured: ev.SessionConfigured) -> None:
+        self._codex = codex
+        self.config = config
+        self.configured = configured
+
+    @property
+    def id(self) -> str:
+        """The conversation (thread) id."""
+        return self._codex.conversation_id
+
+    @property
+    def rollout_path(self) -> Path | None:
+        """Where the conversation is recorded."""
+        return self._codex.rollout_path
+
+    async def submit(self, op: ops.Op) -> str:
+        """Queue an op; returns its submission id."""
+        return await self._codex.submit(op)
+
+    async def next_event(self) -> ev.Event:
+        """The next event."""
+        return await self._codex.next_event()
+
+    async def events(self) -> AsyncIterator[ev.Event]:
+        """Events until shutdown completes."""
+        while True:
+            event = await self._codex.next_event()
+            yield event
+            if isinstance(event.msg, ev.ShutdownComplete):
+                return
+
+    async def run(self, prompt: str | list[InputItem], **turn: Any) -> RunResult:
+        """Submit one user turn and wait for it to end; approvals must be answered elsewhere."""
+        from pycodex.cli.jsonl import JsonlMapper
+        from pycodex.protocol import exec_events as xe
+
+        items = [TextInput(text=prompt)] if isinstance(prompt, str) else prompt
+        tc = {
+            "cwd": self.config.cwd,
+            "approval_policy": self.config.approval_policy,
+            "sandbox_policy": self.config.sandbox_policy,
+            "model": self.configured.model,
+            "effort": self.config.model_reasoning_effort,
+            "summary": self.config.model_reasoning_summary,
+            **turn,
+        }
+        sub_id = await self.submit(ops.UserTurn(items=items, **tc))
+        mapper = JsonlMapper()
+        result = RunResult(final_message=None)
+        while True:
+            event = await self.next_event()
+            result.events.append(event)
+            for line in mapper.map(event.msg):
+                if isinstance(line, xe.ItemCompleted):
+                    result.items.append(line.item)
+            msg = event.msg
+            if isinstance(msg, ev.ErrorEvent):
+                result.error = msg.message
+            if isinstance(msg, ev.TokenCount) and msg.info is not None:
+                result.usage = msg.info.total_token_usage
+            if event.id == sub_id and isinstance(msg, ev.TaskComplete | ev.TurnAborted):
+                break
+        result.final_message = mapper.last_agent_message
+        return result
+
+    async def shutdown(self) -> None:
+        """End the conversation: kill its commands, close its rollout."""
+        if self._codex.loop_finished():
+            return
+        await self.submit(ops.Shutdown())
+        while not isinstance((await self.next_event()).msg, ev.ShutdownComplete):
+            pass
+
+
+class ConversationManager:
+    """Many conversations in one process, each with its own session and state."""
+
+    def __init__(self) -> None:
+        self._conversations: dict[str, Conversation] = {}
+
+    async def _start(self, config: Config, initial: InitialHistory) -> Conversation:
+        codex = await Codex.spawn(config, initial)
+        first = await codex.next_event()
+        if not isinstance(first.msg, ev.SessionConfigured):
+            raise RuntimeError(f"expected session_configured, got {first.msg.type}")
+        conv = Conversation(codex, config, first.msg)
+        self._conversations[conv.id] = conv
+        return conv
+
+    async def new_conversation(self, config: Config) -> Conversation:
+        """Start a fresh conversation."""
+        return await self._start(config, InitialHistory())
+
+    async def resume_conversation(self, config: Config, rollout_path: Path) -> Conversation:
+        """Continue a recorded conversation with the same thread id."""
+        from pycodex.rollout.reader import load_rollout
+
+        loaded = load_rollout(rollout_path)
+        return await self._start(
+            config, InitialHistory(kind="resumed", rollout=loaded, rollout_path=rollout_path)
+        )
+
+    async def fork_conversation(
+        self, config: Config, rollout_path: Path, nth_user_message: int
+    ) -> Conversation:
+        """A new thread holding a recorded one's history before its N-th user message."""
+        from pycodex.rollout.fork import fork_items
+        from pycodex.rollout.reader import load_rollout
+
+        loaded = load_rollout(rollout_path)
+        loaded.items = fork_items(loaded.items, nth_user_message)
+        return await self._start(
+            config,
+            InitialHistory(
+                kind="forked", rollout=loaded, forked_from=loaded.meta.id if loaded.meta else None
+            ),
+        )
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        """A running conversation by id."""
+        return self._conversations.get(conversation_id)
+
+    async def remove(self, conversation_id: str) -> None:
+        """Shut a conversation down and forget it."""
+        conv = self._conversations.pop(conversation_id, None)
+        if conv is not None:
+            await conv.shutdown()
+
+    async def shutdown_all(self) -> None:
+        """Shut every conversation down."""
+        for cid in list(self._conversations):
+            await self.remove(cid)

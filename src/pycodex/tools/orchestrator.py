@@ -1,0 +1,220 @@
+"""Running a command for the model: approval → sandbox → run → (on-failure) retry."""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pycodex.protocol.events import (
+    BackgroundEvent,
+    Duration,
+    ExecCommandBegin,
+    ExecCommandEnd,
+    ExecCommandOutputDelta,
+    ExecCommandSource,
+    ExecOutputStream,
+    ParsedCommand,
+)
+from pycodex.protocol.policies import AskForApproval, ReviewDecision
+from pycodex.state import ExecCallInfo
+from pycodex.tools.context import RespondToModel, ToolInvocation, ToolOutput
+
+if TYPE_CHECKING:
+    from pycodex.session.session import Session
+    from pycodex.session.turn_context import TurnContext
+
+MAX_DELTAS_PER_CALL = 10_000
+# Variables that carry model credentials: never handed to commands unless the user sets them.
+SECRET_ENV_VARS = ("OPENAI_API_KEY", "CODEX_API_KEY", "PYCODEX_API_KEY", "AZURE_OPENAI_API_KEY")
+
+
+@dataclass
+class CommandRequest:
+    """A command the model wants to run, before policy is applied."""
+
+    argv: list[str]
+    cwd: Path
+    escalated: bool = False
+    justification: str | None = None
+    tty: bool = False
+    classic: bool = False  # classic `shell`: run to completion with a timeout
+    yield_time_ms: int = 10_000
+    max_output_tokens: int = 10_000
+    timeout_ms: int = 10_000
+
+
+async def run_command(inv: ToolInvocation, req: CommandRequest) -> ToolOutput:
+    """Decide, run, and report a command; everything the model should know is in the text."""
+    sandboxed = await _approve(inv, req)
+    out, failed_in_sandbox = await _execute(inv, req, sandboxed)
+    if failed_in_sandbox and inv.tc.approval_policy in (
+        AskForApproval.ON_FAILURE,
+        AskForApproval.UNTRUSTED,
+    ):
+        await inv.session.send_event(
+            inv.sub_id, BackgroundEvent(message="Execution failed in the sandbox")
+        )
+        decision = await inv.session.request_command_approval(
+            inv.sub_id, inv.call_id, req.argv, req.cwd, "command failed; retry without sandbox?"
+        )
+        if decision in (ReviewDecision.APPROVED, ReviewDecision.APPROVED_FOR_SESSION):
+            inv.session.add_approved_command(req.argv)
+            await inv.session.send_event(
+                inv.sub_id, BackgroundEvent(message="retrying command without sandbox")
+            )
+            out, _ = await _execute(inv, req, sandboxed=False)
+    return out
+
+
+async def _approve(inv: ToolInvocation, req: CommandRequest) -> bool:
+    """Apply the approval × sandbox rules; returns whether to sandbox the command."""
+    from pycodex.exec.policy import AskUser, AutoApprove, Reject, assess_command_safety
+    from pycodex.exec.sandbox.select import detect_backend
+
+    tc = inv.tc
+    check = assess_command_safety(
+        req.argv,
+        tc.approval_policy,
+        tc.sandbox_policy,
+        inv.session.approved_commands(),
+        req.escalated,
+        detect_backend() is not None,
+    )
+    if isinstance(check, Reject):
+        raise RespondToModel(f"exec command rejected: {check.reason}")
+    if isinstance(check, AutoApprove):
+        return check.sandboxed
+    assert isinstance(check, AskUser)
+    decision = await inv.session.request_command_approval(
+        inv.sub_id, inv.call_id, req.argv, req.cwd, req.justification or check.reason
+    )
+    if decision is ReviewDecision.APPROVED_FOR_SESSION:
+        inv.session.add_approved_command(req.argv)
+    elif decision is not ReviewDecision.APPROVED:
+        raise RespondToModel("exec command rejected by user")
+    return False  # what the user approved runs as approved: outside the sandbox
+
+
+def command_env(tc: TurnContext, sandboxed: bool) -> dict[str, str]:
+    """The environment a command gets under the turn's policy."""
+    from pycodex.exec.env import build_env
+
+    secrets = [*SECRET_ENV_VARS]
+    env_key = getattr(tc.client.provider, "env_key", None)
+    if env_key:
+        secrets.append(env_key)
+    return build_env(tc.shell_environment_policy, tc.base_env, secrets)
+
+
+async def _execute(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) -> tuple[ToolOutput, bool]:
+    """Run once; returns the model's text and whether the sandbox likely caused a failure."""
+    from pycodex.exec.manager import SpawnRequest
+    from pycodex.exec.policy import should_offer_unsandboxed_retry
+    from pycodex.exec.sandbox.select import SandboxUnavailableError, wrap_command
+
+    session, tc = inv.session, inv.tc
+    env = command_env(tc, sandboxed)
+    argv = req.argv
+    if sandboxed:
+        try:
+            argv = wrap_command(
+                req.argv, tc.sandbox_policy, tc.cwd, list(tc.additional_writable_roots), env
+            )
+        except SandboxUnavailableError as e:
+            raise RespondToModel(f"sandbox unavailable: {e}") from e
+    info = ExecCallInfo(call_id=inv.call_id, command=req.argv, cwd=req.cwd)
+    await session.send_event(
+        inv.sub_id,
+        ExecCommandBegin(
+            call_id=inv.call_id,
+            command=req.argv,
+            cwd=req.cwd,
+            parsed_cmd=[ParsedCommand(cmd=req.argv[-1] if req.argv else "")],
+            source=ExecCommandSource.AGENT if req.classic else ExecCommandSource.UNIFIED_EXEC_STARTUP,
+        ),
+    )
+    on_chunk = output_forwarder(session, inv.sub_id, info)
+    spawn = SpawnRequest(argv=argv, cwd=req.cwd, env=env, tty=req.tty)
+    pm = session.services.process_manager
+    if req.classic:
+        from pycodex.exec.output import format_shell_output_json
+
+        res = await pm.run(spawn, req.timeout_ms, on_chunk)
+        aggregated = res.aggregated.decode("utf-8", errors="replace")
+        text = format_shell_output_json(
+            aggregated, res.exit_code, res.duration, res.timed_out, req.timeout_ms
+        )
+        await session.send_event(
+            inv.sub_id,
+            ExecCommandEnd(
+                call_id=inv.call_id,
+                stdout=res.stdout.decode("utf-8", errors="replace"),
+                stderr=res.stderr.decode("utf-8", errors="replace"),
+                aggregated_output=aggregated,
+                exit_code=res.exit_code,
+                duration=Duration.of(res.duration),
+                formatted_output=text,
+                command=req.argv,
+                cwd=req.cwd,
+            ),
+        )
+        failed = sandboxed and should_offer_unsandboxed_retry(
+            tc.approval_policy, sandboxed, res.exit_code, aggregated
+        )
+        return ToolOutput(text, success=res.exit_code == 0), failed
+
+    from pycodex.exec.output import format_exec_command_output
+
+    outcome = await pm.start(spawn, req.yield_time_ms, req.max_output_tokens, on_chunk)
+    text = format_exec_command_output(outcome, req.max_output_tokens)
+    failed = False
+    if outcome.exit_code is None and outcome.session_id is not None:
+        session.remember_exec_session(outcome.session_id, info)
+    else:
+        await finish_exec_call(inv, info, outcome.exit_code if outcome.exit_code is not None else -1, text)
+        failed = sandboxed and should_offer_unsandboxed_retry(
+            tc.approval_policy, sandboxed, outcome.exit_code or 0, info.aggregated_text()
+        )
+    return ToolOutput(text), failed
+
+
+def output_forwarder(session: Session, sub_id: str, info: ExecCallInfo) -> Any:
+    """A callback that streams output chunks as delta events and keeps them for the end."""
+
+    def on_chunk(stream: str, data: bytes) -> None:
+        info.add_output(data)
+        if info.deltas_sent >= MAX_DELTAS_PER_CALL:
+            return
+        info.deltas_sent += 1
+        session.send_event_nowait(
+            sub_id,
+            ExecCommandOutputDelta(
+                call_id=info.call_id,
+                stream=ExecOutputStream(stream),
+                chunk=base64.b64encode(data).decode("ascii"),
+            ),
+        )
+
+    return on_chunk
+
+
+async def finish_exec_call(inv: ToolInvocation, info: ExecCallInfo, exit_code: int, formatted: str) -> None:
+    """Emit the end event of an exec_command call."""
+    aggregated = info.aggregated_text()
+    await inv.session.send_event(
+        inv.sub_id,
+        ExecCommandEnd(
+            call_id=info.call_id,
+            stdout=aggregated,
+            aggregated_output=aggregated,
+            exit_code=exit_code,
+            duration=Duration.of(time.monotonic() - info.started),
+            formatted_output=formatted,
+            command=info.command,
+            cwd=info.cwd,
+            source=ExecCommandSource.UNIFIED_EXEC_STARTUP,
+        ),
+    )

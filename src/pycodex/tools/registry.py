@@ -1,0 +1,58 @@
+"""Which handlers and specs a turn gets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pycodex.config.model_family import ToolSurface
+from pycodex.tools.context import ToolHandler
+from pycodex.tools.spec import tool_specs
+
+if TYPE_CHECKING:
+    from pycodex.session.session import Session
+    from pycodex.session.turn_context import TurnContext
+
+
+def build_registry(
+    session: Session, tc: TurnContext
+) -> tuple[dict[str, ToolHandler], list[dict[str, Any]]]:
+    """Handlers by tool name, and the specs to advertise (MCP tools last, sorted)."""
+    from pycodex.tools.handlers.apply_patch import ApplyPatchHandler
+    from pycodex.tools.handlers.exec_command import ExecCommandHandler, ShellHandler
+    from pycodex.tools.handlers.plan import PlanHandler
+    from pycodex.tools.handlers.view_image import ViewImageHandler
+    from pycodex.tools.handlers.write_stdin import WriteStdinHandler
+
+    cfg = tc.tools_config
+    surface = ToolSurface(cfg.surface) if cfg.surface else tc.family.surface
+    wire = getattr(tc.client.provider, "wire_api", "responses")
+    specs = tool_specs(
+        surface,
+        custom_tools_supported=wire == "responses",
+        plan=cfg.plan and not tc.is_review_mode,
+        view_image=cfg.view_image and not tc.is_review_mode,
+        apply_patch=cfg.apply_patch,
+        web_search=cfg.web_search and not tc.is_review_mode,
+    )
+    handlers: dict[str, ToolHandler] = {}
+    offered = {s.get("name") for s in specs}
+    shell = ShellHandler()
+    table: dict[str, ToolHandler] = {
+        "exec_command": ExecCommandHandler(),
+        "write_stdin": WriteStdinHandler(),
+        "shell": shell,
+        "container.exec": shell,
+        "local_shell": shell,
+        "apply_patch": ApplyPatchHandler(),
+        "update_plan": PlanHandler(),
+        "view_image": ViewImageHandler(),
+    }
+    for name, handler in table.items():
+        if name in offered or (name in ("container.exec", "local_shell") and "shell" in offered):
+            handlers[name] = handler
+    mcp = session.services.mcp_manager
+    if mcp is not None:
+        mcp_handlers, mcp_specs = mcp.tools_for_turn()
+        handlers.update(mcp_handlers)
+        specs.extend(mcp_specs)
+    return handlers, specs
