@@ -166,13 +166,16 @@ async def _run(
         return 1
     loop = asyncio.get_running_loop()
     interrupted = False
+    pending: set[asyncio.Task[str]] = set()
 
     def on_sigint() -> None:
         nonlocal interrupted
         if interrupted:
             raise KeyboardInterrupt
         interrupted = True
-        loop.create_task(codex.submit(ops.Interrupt()))
+        task = loop.create_task(codex.submit(ops.Interrupt()))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
 
     try:
         loop.add_signal_handler(signal.SIGINT, on_sigint)

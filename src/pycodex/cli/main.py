@@ -42,3 +42,7 @@ def cli() -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="pycodex")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,7 +23,7 @@ class Duration(WireModel):
     def of(cls, seconds: float) -> Duration:
         """A duration from seconds."""
         whole = int(seconds)
-        return cls(secs=whole, nanos=int(round((seconds - whole) * 1e9)))
+        return cls(secs=whole, nanos=round((seconds - whole) * 1e9))
 
     def seconds(self) -> float:
         """The duration in seconds."""

@@ -74,10 +74,11 @@ async def bootstrap_session(
         prompt_history=history,
     )
     if config.mcp_servers:
-        from pycodex.mcp.manager import McpManager
-
-        services.mcp_manager, mcp_errors = await McpManager.start(config.mcp_servers, config.env)
-        errors.extend(mcp_errors)
+        names = ", ".join(sorted(config.mcp_servers))
+        errors.append(
+            f"MCP servers are configured ({names}) but this pycodex version has no MCP client yet; "
+            "their tools are not available"
+        )
     session = Session(conversation_id, services, tx_event)
     initial_messages = await _seed_history(session, tc, initial)
     log_id, entry_count = await history.metadata()

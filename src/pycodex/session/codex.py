@@ -17,7 +17,6 @@ from pycodex.protocol.events import (
     Event,
     GetHistoryEntryResponse,
     McpListToolsResponse,
-    SessionConfigured,
     ShutdownComplete,
 )
 from pycodex.protocol.models import ResponseItem

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from pycodex.protocol.models import ResponseItem
-from pycodex.state.exec_sessions import ExecSessionRegistry
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage, TokenUsageInfo
+from pycodex.state.exec_sessions import ExecSessionRegistry
 
 
 class SessionState:

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pycodex.context.history import normalize_history
 from pycodex.protocol.events import (
     AgentMessage,
     AgentMessageDelta,
@@ -30,7 +31,6 @@ from pycodex.protocol.models import (
     ResponseItem,
     WebSearchCall,
 )
-from pycodex.context.history import normalize_history
 from pycodex.tasks.prompt import build_prompt
 
 if TYPE_CHECKING:
