@@ -34,8 +34,8 @@ class ConfigError(ValueError):
 
 def pycodex_home(env: dict[str, str] | None = None) -> Path:
     """`$PYCODEX_HOME`, else `~/.pycodex`."""
-    env = os.environ if env is None else env
-    raw = env.get("PYCODEX_HOME")
+    source = os.environ if env is None else env
+    raw = source.get("PYCODEX_HOME")
     return Path(raw).expanduser() if raw else Path.home() / ".pycodex"
 
 

@@ -28,7 +28,8 @@ def normalize_history(items: Sequence[ResponseItem]) -> list[ResponseItem]:
     def close_run() -> None:
         for call in run:
             cid = call_id_of(call) or ""
-            result.append(outputs.pop(cid, None) or aborted_output_for(call))
+            found = outputs.pop(cid) if cid in outputs else None
+            result.append(found if found is not None else aborted_output_for(call))
         run.clear()
 
     for item in items:

@@ -24,11 +24,12 @@ def generate_schemas() -> dict[str, dict[str, Any]]:
         ],
         "$defs": {},
     }
-    for name, tp in (
+    named: tuple[tuple[str, Any], ...] = (
         ("Submission", ops.Submission),
         ("Event", events.Event),
         ("ResponseItem", models.ResponseItem),
-    ):
+    )
+    for name, tp in named:
         schema = TypeAdapter(tp).json_schema(ref_template="#/$defs/{model}", mode="serialization")
         protocol["$defs"].update(schema.pop("$defs", {}))
         protocol["$defs"][name] = schema

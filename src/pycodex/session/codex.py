@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,7 +81,7 @@ class Codex:
 
     async def submit(self, op: ops.Op) -> str:
         """Queue an op; returns its submission id."""
-        sub_id = str(next(self._ids))
+        sub_id: str = str(next(self._ids))
         await self._tx_sub.put(ops.Submission(id=sub_id, op=op))
         return sub_id
 
@@ -187,7 +188,7 @@ async def submission_loop(
 
 
 async def _start_or_inject(
-    session: Session, tc: TurnContext, sub_id: str, items: list[object]
+    session: Session, tc: TurnContext, sub_id: str, items: Sequence[object]
 ) -> None:
     from pycodex.session.input import input_items_to_message
     from pycodex.tasks.regular import run_regular_task

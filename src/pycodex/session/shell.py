@@ -22,8 +22,8 @@ class UserShell:
 
 def default_user_shell(env: dict[str, str] | None = None) -> UserShell:
     """Bash when available (what models are trained on), else the user's $SHELL, else sh."""
-    env = os.environ if env is None else env
-    for candidate in ("/bin/bash", shutil.which("bash"), env.get("SHELL"), "/bin/sh"):
+    source = os.environ if env is None else env
+    for candidate in ("/bin/bash", shutil.which("bash"), source.get("SHELL"), "/bin/sh"):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return UserShell(path=candidate, name=Path(candidate).name)
     return UserShell(path="/bin/sh", name="sh")

@@ -1,0 +1,161 @@
+"""`exec --json` start-up and 20k-delta streaming: pycodex vs the real Codex CLI vs the parse floor.
+
+Runs are paired and alternating (pycodex, codex, floor, pycodex, ...) against the same scripted
+server on 127.0.0.1; prints medians, min–max and ratios. Usage:
+
+    .venv/bin/python bench/bench_exec_cli.py [--runs 9] [--no-codex]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+CODEX_VERSION = "0.169.0"
+CACHE = ROOT / "bench" / ".cache" / "codex"
+
+
+def ensure_codex() -> Path | None:
+    """Install the real Codex CLI from npm into a cache folder; None when npm is unavailable."""
+    binary = CACHE / "node_modules" / ".bin" / "codex"
+    if binary.exists():
+        return binary
+    CACHE.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--silent", f"@openai/codex@{CODEX_VERSION}"],
+        cwd=CACHE, capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        print(f"(codex not installed: {proc.stderr.strip()[:200]})")
+        return None
+    return binary if binary.exists() else None
+
+
+def timed(argv: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    if stdin is not None and proc.stdin:
+        proc.stdin.write(stdin.encode())
+    if proc.stdin:
+        proc.stdin.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{argv[:3]} exited with {os.waitstatus_to_exitcode(status)}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def pycodex_cmd(ws: Path) -> list[str]:
+    return [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
+            "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), "say hello"]
+
+
+def codex_cmd(binary: Path, ws: Path, base_url: str) -> list[str]:
+    cfg = [
+        "analytics.enabled=false", "features.plugins=false", "check_for_update_on_startup=false",
+        'model_provider="mock"', 'model_providers.mock.name="mock"',
+        f'model_providers.mock.base_url="{base_url}"', 'model_providers.mock.wire_api="responses"',
+        'model_providers.mock.env_key="MOCK_API_KEY"', "model_providers.mock.request_max_retries=0",
+        "model_providers.mock.stream_max_retries=0", "model_providers.mock.supports_websockets=false",
+    ]
+    argv = [str(binary), "exec", "--json", "--skip-git-repo-check", "--model", "gpt-5.5",
+            "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws)]
+    for c in cfg:
+        argv += ["--config", c]
+    return [*argv, "say hello"]
+
+
+FLOOR = r"""
+import json, sys, httpx, httpx_sse
+with httpx.Client() as c:
+    with httpx_sse.connect_sse(c, "POST", sys.argv[1] + "/responses", json={"input": []}) as es:
+        n = 0
+        for sse in es.iter_sse():
+            json.loads(sse.data); n += 1
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--no-codex", action="store_true")
+    args = ap.parse_args()
+    from pycodex.testing import scenario as sc
+    from pycodex.testing.server import ScriptedModelServer
+
+    codex = None if args.no_codex else ensure_codex()
+    scenarios = {
+        "one answer": lambda: sc.turn(sc.message("Hello! This is the mock model answering."), sc.completed()),
+        "20k deltas": lambda: sc.turn(sc.text_deltas([f"w{i} " for i in range(20_000)]), sc.completed()),
+    }
+    results: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp) / "ws"
+        ws.mkdir()
+        for name, make in scenarios.items():
+            per: dict[str, list[tuple[float, float]]] = {"pycodex": [], "codex": [], "floor": []}
+            total_turns = args.runs * 3 + 3
+            with ScriptedModelServer([make() for _ in range(total_turns)]) as srv:
+                home = Path(tmp) / "home"
+                home.mkdir(exist_ok=True)
+                (home / "config.toml").write_text(
+                    'model = "gpt-5.5"\nmodel_provider = "mock"\n[model_providers.mock]\nname = "mock"\n'
+                    f'base_url = "{srv.base_url}"\nwire_api = "responses"\nenv_key = "MOCK_API_KEY"\n'
+                    "request_max_retries = 0\nstream_max_retries = 0\n"
+                )
+                env = {**os.environ, "PYCODEX_HOME": str(home), "CODEX_HOME": str(Path(tmp) / "codex-home"),
+                       "MOCK_API_KEY": "k"}
+                (Path(tmp) / "codex-home").mkdir(exist_ok=True)
+                for i in range(args.runs + 1):
+                    warmup = i == 0
+                    runs = [("pycodex", pycodex_cmd(ws))]
+                    if codex:
+                        runs.append(("codex", codex_cmd(codex, ws, srv.base_url)))
+                    runs.append(("floor", [sys.executable, "-c", FLOOR, srv.base_url]))
+                    for label, argv in runs:
+                        res = timed(argv, env)
+                        if not warmup:
+                            per[label].append(res)
+            results[name] = per
+    report(results)
+    return 0
+
+
+def _stats(xs: list[float]) -> str:
+    return f"{statistics.median(xs):.3f} [{min(xs):.3f}–{max(xs):.3f}]"
+
+
+def report(results: dict[str, dict[str, list[tuple[float, float]]]]) -> None:
+    print("| scenario | tool | wall s median [min–max] | peak RSS MB median |")
+    print("|---|---|---|---|")
+    for name, per in results.items():
+        for label, xs in per.items():
+            if xs:
+                print(f"| {name} | {label} | {_stats([w for w, _ in xs])} | {statistics.median(r for _, r in xs):.1f} |")
+    print()
+    for name, per in results.items():
+        py = statistics.median(w for w, _ in per["pycodex"])
+        fl = statistics.median(w for w, _ in per["floor"])
+        line = f"{name}: pycodex/floor wall = {py / fl:.2f}x"
+        if per["codex"]:
+            cx = statistics.median(w for w, _ in per["codex"])
+            rss_py = statistics.median(r for _, r in per["pycodex"])
+            rss_cx = statistics.median(r for _, r in per["codex"])
+            line += f"; pycodex/codex wall = {py / cx:.2f}x; RSS = {rss_py / rss_cx:.2f}x"
+        print(line)
+    print(json.dumps({n: {k: [list(x) for x in v] for k, v in p.items()} for n, p in results.items()}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
