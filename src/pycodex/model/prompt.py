@@ -1,0 +1,31 @@
+"""What one model request carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pycodex.protocol.models import ResponseItem
+from pycodex.protocol.policies import ReasoningEffort, ReasoningSummary, Verbosity
+
+
+@dataclass
+class ModelSettings:
+    """The model and how it should reason and talk."""
+
+    model: str
+    effort: ReasoningEffort | None = None
+    summary: ReasoningSummary = ReasoningSummary.AUTO
+    verbosity: Verbosity | None = None
+    supports_reasoning: bool = False
+
+
+@dataclass
+class Prompt:
+    """Instructions, the conversation so far, and the tools on offer."""
+
+    input: list[ResponseItem]
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    instructions: str = ""
+    output_schema: Any = None
+    parallel_tool_calls: bool = True

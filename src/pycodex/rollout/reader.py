@@ -1,0 +1,122 @@
+"""Reading rollouts back: tolerant of torn tails and of lines from newer Codex versions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from pycodex.context.compaction import build_compacted_history, collect_user_messages
+from pycodex.protocol.json import event_msg_adapter, response_item_adapter
+from pycodex.protocol.models import Message, ResponseItem
+from pycodex.protocol.rollout import CompactedItem, SessionMeta, TurnContextItem
+from pycodex.protocol.usage import TokenUsageInfo
+from pycodex.rollout.items import RolloutItem
+
+
+@dataclass
+class LoadedRollout:
+    """A rollout file's content."""
+
+    path: Path
+    meta: SessionMeta | None
+    items: list[RolloutItem] = field(default_factory=list)
+    skipped: int = 0
+    torn_tail: bool = False
+
+
+def parse_line(obj: Any) -> RolloutItem | None:
+    """One decoded line → a RolloutItem, or None when we do not know it."""
+    if not isinstance(obj, dict):
+        return None
+    kind, payload = obj.get("type"), obj.get("payload")
+    try:
+        if kind == "session_meta":
+            return RolloutItem(kind, SessionMeta.model_validate(payload))
+        if kind == "response_item":
+            return RolloutItem(kind, response_item_adapter().validate_python(payload))
+        if kind == "event_msg":
+            return RolloutItem(kind, event_msg_adapter().validate_python(payload))
+        if kind == "turn_context":
+            return RolloutItem(kind, TurnContextItem.model_validate(payload))
+        if kind == "compacted":
+            return RolloutItem(kind, CompactedItem.model_validate(payload))
+    except ValidationError:
+        return None
+    return None
+
+
+def load_rollout(path: Path) -> LoadedRollout:
+    """Read a rollout; unknown and torn lines are skipped and counted, never fatal."""
+    data = path.read_bytes()
+    out = LoadedRollout(path=path, meta=None)
+    lines = data.split(b"\n")
+    if lines and lines[-1] != b"":
+        out.torn_tail = True  # a crash mid-write left a partial line
+    for raw in lines:
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError:
+            out.skipped += 1
+            continue
+        item = parse_line(obj)
+        if item is None:
+            out.skipped += 1
+            continue
+        if item.type == "session_meta":
+            if out.meta is None:
+                out.meta = item.payload
+            continue
+        out.items.append(item)
+    return out
+
+
+def reconstruct_history(
+    items: Sequence[RolloutItem], initial_context: Sequence[ResponseItem]
+) -> list[ResponseItem]:
+    """Replay response items, applying compactions as live compaction would."""
+    history: list[ResponseItem] = []
+    for item in items:
+        if item.type == "response_item":
+            history.append(item.payload)
+        elif item.type == "compacted":
+            c: CompactedItem = item.payload
+            if c.replacement_history:
+                adapter = response_item_adapter()
+                history = [adapter.validate_python(x) for x in c.replacement_history]
+            else:
+                history = build_compacted_history(
+                    initial_context, collect_user_messages(history), c.message
+                )
+    return history
+
+
+def last_token_usage(items: Sequence[RolloutItem]) -> TokenUsageInfo | None:
+    """Cumulative usage from the last token_count event."""
+    for item in reversed(items):
+        if item.type == "event_msg" and item.payload.type == "token_count" and item.payload.info:
+            info: TokenUsageInfo = item.payload.info
+            return info
+    return None
+
+
+def last_turn_context(items: Sequence[RolloutItem]) -> TurnContextItem | None:
+    """The settings of the last recorded model request."""
+    for item in reversed(items):
+        if item.type == "turn_context":
+            ctx: TurnContextItem = item.payload
+            return ctx
+    return None
+
+
+def user_messages(items: Sequence[RolloutItem]) -> list[str]:
+    """The user's own messages, in order."""
+    return collect_user_messages(
+        [i.payload for i in items if i.type == "response_item" and isinstance(i.payload, Message)]
+    )

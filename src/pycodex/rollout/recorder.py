@@ -1,0 +1,142 @@
+"""RolloutRecorder: appends the session's items to its JSONL file, durably and in order."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from pycodex.protocol.rollout import SessionMeta
+from pycodex.rollout.items import RolloutItem
+from pycodex.rollout.paths import rollout_path_for
+from pycodex.rollout.policy import is_persisted
+
+__all__ = ["RolloutItem", "RolloutRecorder", "RolloutWriteError"]
+
+
+class RolloutWriteError(Exception):
+    """The rollout cannot be written (disk full, permissions); the session must stop."""
+
+
+def repair_torn_tail(path: Path) -> bool:
+    """Cut a partial last line left by a crash (kept beside the file as `.torn`)."""
+    with path.open("rb+") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        if size == 0:
+            return False
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return False
+        # Scan back for the last complete line.
+        block = 65536
+        pos = size
+        cut = 0
+        while pos > 0:
+            start = max(0, pos - block)
+            f.seek(start)
+            chunk = f.read(pos - start)
+            idx = chunk.rfind(b"\n")
+            if idx >= 0:
+                cut = start + idx + 1
+                break
+            pos = start
+        f.seek(cut)
+        torn = f.read()
+        path.with_name(path.name + ".torn").write_bytes(torn)
+        f.truncate(cut)
+        return True
+
+
+class RolloutRecorder:
+    """Writes rollout lines with one ordered writer; every `record` is on disk when it returns."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd = fd
+        self._lock = asyncio.Lock()
+        self._failed: RolloutWriteError | None = None
+        self._closed = False
+
+    @classmethod
+    async def create(cls, home: Path, conversation_id: str, meta: SessionMeta) -> RolloutRecorder:
+        """A new file for a new conversation, starting with its session_meta."""
+        path = rollout_path_for(home, conversation_id)
+        fd = await asyncio.to_thread(cls._open, path)
+        rec = cls(path, fd)
+        await rec.record([RolloutItem.session_meta(meta)])
+        return rec
+
+    @classmethod
+    async def resume(cls, path: Path) -> RolloutRecorder:
+        """Reopen an existing file for append (repairing a torn last line first)."""
+        def open_existing() -> int:
+            repair_torn_tail(path)
+            return cls._open(path)
+
+        return cls(path, await asyncio.to_thread(open_existing))
+
+    @staticmethod
+    def _open(path: Path) -> int:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            raise RolloutWriteError(f"cannot open rollout file {path}: {e.strerror or e}") from e
+
+    async def record(self, items: Sequence[RolloutItem]) -> None:
+        """Append the items the policy keeps; returns once they are written to the OS."""
+        lines = [i.to_line() for i in items if is_persisted(i.type, i.payload_type())]
+        if not lines:
+            return
+        data = "".join(lines).encode("utf-8")
+        async with self._lock:
+            self._check()
+            await asyncio.to_thread(self._write_all, data)
+
+    def _check(self) -> None:
+        if self._failed is not None:
+            raise self._failed
+        if self._closed:
+            raise RolloutWriteError(f"rollout {self.path} is already closed")
+
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                n = os.write(self._fd, view)
+                view = view[n:]
+        except OSError as e:
+            self._failed = RolloutWriteError(
+                f"cannot write rollout file {self.path}: {e.strerror or e}"
+            )
+            raise self._failed from e
+
+    async def flush(self) -> None:
+        """Writes are unbuffered; waiting for the lock orders this after pending writes."""
+        async with self._lock:
+            self._check()
+
+    async def sync(self) -> None:
+        """fsync: the turn boundary where the file must survive a power cut."""
+        async with self._lock:
+            if self._closed or self._failed is not None:
+                return
+            try:
+                await asyncio.to_thread(os.fsync, self._fd)
+            except OSError as e:
+                self._failed = RolloutWriteError(f"cannot sync rollout file {self.path}: {e.strerror}")
+                raise self._failed from e
+
+    async def shutdown(self) -> None:
+        """Sync and close the file."""
+        async with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                await asyncio.to_thread(os.fsync, self._fd)
+            except OSError:
+                pass
+            os.close(self._fd)
