@@ -1,0 +1,109 @@
+"""Command safety: known-safe read-only commands and dangerous ones (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pycodex.exec.bash import parse_word_commands, shell_script
+
+ALWAYS_SAFE = frozenset(
+    {"cat", "cd", "echo", "false", "grep", "head", "ls", "nl", "pwd", "tail", "true", "wc",
+     "which", "whoami", "uname", "date", "stat", "file", "basename", "dirname", "realpath",
+     "printenv", "id", "tree", "du", "df", "cut", "sort", "uniq", "tr", "diff", "cmp", "seq"}
+)
+FIND_UNSAFE = frozenset(
+    {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fls", "-fprint", "-fprint0", "-fprintf"}
+)
+RG_UNSAFE = ("--search-zip", "-z", "--pre", "--hostname-bin")
+GIT_READ_ONLY = frozenset({"status", "log", "diff", "show", "branch", "rev-parse", "ls-files", "blame"})
+GREP_UNSAFE = ("-r", "--recursive")  # fine, but block writing flags below
+SORT_UNSAFE = ("-o", "--output")
+
+
+def _name(argv: Sequence[str]) -> str:
+    return argv[0].rsplit("/", 1)[-1] if argv else ""
+
+
+def _is_safe_single(argv: Sequence[str]) -> bool:
+    name = _name(argv)
+    args = list(argv[1:])
+    if name == "sort":
+        return not any(a in SORT_UNSAFE or a.startswith("--output") for a in args)
+    if name in ALWAYS_SAFE:
+        return True
+    if name == "find":
+        return not any(a in FIND_UNSAFE for a in args)
+    if name == "rg":
+        return not any(a == u or a.startswith(u + "=") for a in args for u in RG_UNSAFE)
+    if name == "git" and args:
+        sub = args[0]
+        if sub not in GIT_READ_ONLY:
+            return False
+        if sub == "branch":
+            return all(a in ("-a", "-r", "-v", "-vv", "--list", "--show-current", "--all") for a in args[1:])
+        return not any(a.startswith("--output") or a == "-o" for a in args[1:])
+    if name == "sed":
+        # Only `sed -n Np FILE` / `sed -n M,Np FILE`.
+        if len(args) == 3 and args[0] == "-n":
+            expr = args[1]
+            body = expr[:-1]
+            return expr.endswith("p") and all(part.isdigit() for part in body.split(",")) and 1 <= len(body.split(",")) <= 2
+        return False
+    if name == "cargo" and args[:1] == ["check"]:
+        return True
+    return False
+
+
+def is_known_safe_command(argv: Sequence[str]) -> bool:
+    """Whether a command only reads (every command of a plain bash chain, too)."""
+    script = shell_script(list(argv))
+    if script is not None:
+        commands = parse_word_commands(script)
+        return commands is not None and all(_is_safe_single(c) for c in commands)
+    return _is_safe_single(argv)
+
+
+def _is_dangerous_single(argv: Sequence[str]) -> bool:
+    name = _name(argv)
+    args = list(argv[1:])
+    if name == "sudo" or name == "doas":
+        return True
+    if name == "rm":
+        flags = "".join(a.lstrip("-") for a in args if a.startswith("-") and not a.startswith("--"))
+        recursive = "r" in flags or "R" in flags or "--recursive" in args
+        force = "f" in flags or "--force" in args
+        targets = [a for a in args if not a.startswith("-")]
+        broad = any(t in ("/", "/*", "~", "~/", "*", ".", "..", "$HOME") or t.startswith("/") and t.count("/") <= 1 for t in targets)
+        return recursive and (force or broad)
+    if name == "git" and args:
+        sub, rest = args[0], args[1:]
+        if sub == "reset" and "--hard" in rest:
+            return True
+        if sub == "push" and any(a in ("-f", "--force", "--force-with-lease", "--mirror", "--delete", "-d") or a.startswith("--force") or a.startswith("+") for a in rest):
+            return True
+        if sub == "clean" and any(a.startswith("-") and "f" in a for a in rest):
+            return True
+        if sub == "checkout" and ("--" in rest or "." in rest):
+            return True
+        if sub == "branch" and any(a in ("-D",) for a in rest):
+            return True
+    if name.startswith("mkfs") or name in ("shred", "wipefs", "fdisk", "sfdisk", "parted"):
+        return True
+    if name == "dd" and any(a.startswith("of=/dev/") for a in args):
+        return True
+    if name in ("chmod", "chown") and any(a in ("-R", "--recursive") for a in args) and "/" in args:
+        return True
+    return False
+
+
+def is_dangerous_command(argv: Sequence[str]) -> bool:
+    """Whether a command can destroy data or history (judged across a bash chain)."""
+    script = shell_script(list(argv))
+    if script is not None:
+        commands = parse_word_commands(script)
+        if commands is None:
+            # Unparsable scripts are not safe, but only flagged dangerous on clear markers.
+            lowered = script.replace("\\\n", " ")
+            return any(m in lowered for m in ("rm -rf /", "rm -rf ~", ":(){", "git push --force", "git reset --hard", "mkfs"))
+        return any(_is_dangerous_single(c) for c in commands)
+    return _is_dangerous_single(argv)

@@ -1,0 +1,1 @@
+"""Linux sandboxing: writable roots and the bubblewrap backend."""
