@@ -1,0 +1,240 @@
+"""Planning and applying a patch atomically: every hunk resolved first, all-or-nothing writes."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pycodex.patch.model import AddFile, DeleteFile, Patch, UpdateChunk, UpdateFile
+from pycodex.patch.seek import seek_sequence
+from pycodex.protocol.events import AddFileChange, DeleteFileChange, FileChange, UpdateFileChange
+
+
+class PatchApplyError(ValueError):
+    """The patch cannot be applied to these files; nothing was changed."""
+
+
+@dataclass
+class _State:
+    original: bytes | None  # before the patch (None: did not exist)
+    current: bytes | None  # after the hunks planned so far
+    mode: int | None
+    is_dir: bool = False
+
+
+@dataclass
+class PatchPlan:
+    """A fully resolved patch: final contents of every file it touches."""
+
+    cwd: Path
+    files: dict[Path, _State] = field(default_factory=dict)
+    changes_: dict[Path, FileChange] = field(default_factory=dict)
+    summary_lines: list[str] = field(default_factory=list)
+
+    def changes(self) -> dict[Path, FileChange]:
+        """Per-file changes for events and approvals (resolved paths)."""
+        return dict(self.changes_)
+
+    def affected_paths(self) -> list[Path]:
+        """Every resolved path written or deleted (move destinations included)."""
+        return [p for p, s in self.files.items() if s.current != s.original]
+
+    def summary(self) -> str:
+        """Codex's success text."""
+        return "Success. Updated the following files:\n" + "".join(f"{l}\n" for l in self.summary_lines)
+
+
+def _resolve(cwd: Path, raw: str) -> Path:
+    if not raw:
+        raise PatchApplyError("a hunk has an empty file path")
+    return (cwd / raw).resolve()
+
+
+def _state(plan: PatchPlan, path: Path) -> _State:
+    st = plan.files.get(path)
+    if st is None:
+        if path.is_dir():
+            st = _State(None, None, None, is_dir=True)
+        else:
+            try:
+                data = path.read_bytes()
+                st = _State(data, data, stat.S_IMODE(path.stat().st_mode))
+            except FileNotFoundError:
+                st = _State(None, None, None)
+            except NotADirectoryError:
+                st = _State(None, None, None)
+        plan.files[path] = st
+    return st
+
+
+def _is_dir(st: _State) -> bool:
+    return st.is_dir
+
+
+def plan_patch(patch: Patch, cwd: Path) -> PatchPlan:
+    """Resolve every hunk against the files; raises PatchApplyError naming file and hunk."""
+    plan = PatchPlan(cwd=cwd)
+    for n, hunk in enumerate(patch.hunks, 1):
+        if isinstance(hunk, AddFile):
+            path = _resolve(cwd, hunk.path)
+            st = _state(plan, path)
+            if _is_dir(st):
+                raise PatchApplyError(f"hunk {n}: cannot add {hunk.path}: it is a directory")
+            st.current = hunk.contents.encode("utf-8")
+            plan.changes_[path] = AddFileChange(content=hunk.contents)
+            plan.summary_lines.append(f"A {hunk.path}")
+        elif isinstance(hunk, DeleteFile):
+            path = _resolve(cwd, hunk.path)
+            st = _state(plan, path)
+            if _is_dir(st):
+                raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: it is a directory")
+            if st.current is None:
+                raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: no such file")
+            plan.changes_[path] = DeleteFileChange(content=st.current.decode("utf-8", "replace"))
+            st.current = None
+            plan.summary_lines.append(f"D {hunk.path}")
+        else:
+            _plan_update(plan, hunk, n)
+    return plan
+
+
+def _plan_update(plan: PatchPlan, hunk: UpdateFile, n: int) -> None:
+    path = _resolve(plan.cwd, hunk.path)
+    st = _state(plan, path)
+    if _is_dir(st):
+        raise PatchApplyError(f"hunk {n}: cannot update {hunk.path}: it is a directory")
+    if st.current is None:
+        raise PatchApplyError(f"hunk {n}: cannot update {hunk.path}: no such file")
+    try:
+        text = st.current.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PatchApplyError(f"hunk {n}: cannot update {hunk.path}: not UTF-8 text") from e
+    new_text = apply_chunks(text, hunk.chunks, hunk.path, n)
+    old_text = text
+    new_bytes = new_text.encode("utf-8")
+    diff = unified_diff(old_text, new_text)
+    if hunk.move_path:
+        dest = _resolve(plan.cwd, hunk.move_path)
+        dst = _state(plan, dest)
+        if _is_dir(dst):
+            raise PatchApplyError(f"hunk {n}: cannot move {hunk.path} to {hunk.move_path}: it is a directory")
+        dst.current = new_bytes
+        dst.mode = st.mode
+        if dest != path:
+            st.current = None
+        plan.changes_[path] = UpdateFileChange(unified_diff=diff, move_path=dest)
+        plan.summary_lines.append(f"M {hunk.move_path}")
+    else:
+        st.current = new_bytes
+        plan.changes_[path] = UpdateFileChange(unified_diff=diff)
+        plan.summary_lines.append(f"M {hunk.path}")
+
+
+def apply_chunks(text: str, chunks: tuple[UpdateChunk, ...], display: str, n: int) -> str:
+    """The text after every chunk (pure)."""
+    crlf = "\r\n" in text
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    replacements: list[tuple[int, int, list[str]]] = []
+    cursor = 0
+    for c_no, chunk in enumerate(chunks, 1):
+        where = f"{display} (hunk {n}, chunk {c_no})"
+        for ctx in chunk.change_context:
+            idx = seek_sequence(lines, [ctx], cursor, False)
+            if idx is None:
+                raise PatchApplyError(f"Failed to find context '{ctx}' in {where}")
+            cursor = idx + 1
+        if not chunk.old_lines:
+            at = cursor if chunk.change_context else len(lines)
+            replacements.append((at, 0, list(chunk.new_lines)))
+            continue
+        old, new = list(chunk.old_lines), list(chunk.new_lines)
+        found = seek_sequence(lines, old, cursor, chunk.is_end_of_file)
+        if found is None and old and old[-1] == "":
+            old = old[:-1]
+            if new and new[-1] == "":
+                new = new[:-1]
+            found = seek_sequence(lines, old, cursor, chunk.is_end_of_file)
+        if found is None:
+            raise PatchApplyError(
+                f"Failed to find expected lines in {where}:\n" + "\n".join(chunk.old_lines)
+            )
+        replacements.append((found, len(old), new))
+        cursor = found + len(old)
+    for start, length, new in sorted(replacements, key=lambda r: r[0], reverse=True):
+        lines[start : start + length] = new
+    out = "\n".join(lines) + "\n"
+    return out.replace("\n", "\r\n") if crlf else out
+
+
+def unified_diff(old: str, new: str) -> str:
+    """Hunks only (`@@ -a,b +c,d @@` ...), as Codex puts in FileChange."""
+    body = list(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), n=3))
+    return "".join(line if line.endswith("\n") else line + "\n" for line in body[2:])
+
+
+def commit_plan(plan: PatchPlan) -> None:
+    """Write every file or none: temp files renamed into place, rolled back on any failure."""
+    done: list[tuple[Path, _State]] = []
+    created_dirs: list[Path] = []
+    writes = [(p, s) for p, s in plan.files.items() if s.current is not None and s.current != s.original]
+    deletes = [(p, s) for p, s in plan.files.items() if s.current is None and s.original is not None]
+    try:
+        for path, st in writes:
+            for parent in reversed(path.parents):
+                if not parent.exists():
+                    parent.mkdir()
+                    created_dirs.append(parent)
+            assert st.current is not None
+            _atomic_write(path, st.current, st.mode)
+            done.append((path, st))
+        for path, st in deletes:
+            path.unlink()
+            done.append((path, st))
+    except OSError as e:
+        _rollback(done, created_dirs)
+        raise PatchApplyError(f"failed to write {e.filename or ''}: {e.strerror or e}; no file was changed") from e
+
+
+def _atomic_write(path: Path, data: bytes, mode: int | None) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pycodex-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode if mode is not None else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _rollback(done: list[tuple[Path, _State]], created_dirs: list[Path]) -> None:
+    for path, st in reversed(done):
+        with contextlib.suppress(OSError):
+            if st.original is None:
+                path.unlink()
+            else:
+                _atomic_write(path, st.original, st.mode)
+    for d in reversed(created_dirs):
+        with contextlib.suppress(OSError):
+            d.rmdir()
+
+
+def apply_patch_text(text: str, cwd: Path) -> str:
+    """Parse, plan and commit; returns the summary."""
+    from pycodex.patch.parser import parse_patch
+
+    plan = plan_patch(parse_patch(text), cwd)
+    if not plan.affected_paths() and not plan.summary_lines:
+        raise PatchApplyError("No files were modified.")
+    commit_plan(plan)
+    return plan.summary()

@@ -1,0 +1,50 @@
+"""Finding a chunk's lines in a file: exact, then ever more forgiving comparisons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+_PUNCT = str.maketrans({
+    **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"},
+    **{c: "'" for c in "\u2018\u2019\u201a\u201b"},
+    **{c: '"' for c in "\u201c\u201d\u201e\u201f"},
+    **{c: " " for c in "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"},
+})
+
+
+def normalise(s: str) -> str:
+    """Unicode dashes, quotes and spaces → ASCII, surrounding whitespace dropped."""
+    return s.translate(_PUNCT).strip()
+
+
+PASSES: tuple[Callable[[str], str], ...] = (
+    lambda s: s,
+    str.rstrip,
+    str.strip,
+    normalise,
+)
+
+
+def seek_sequence(lines: Sequence[str], pattern: Sequence[str], start: int, eof: bool) -> int | None:
+    """Index where `pattern` occurs at or after `start` (at the end first when `eof`)."""
+    if not pattern:
+        return start
+    n, m = len(lines), len(pattern)
+    if m > n:
+        return None
+    first_start = n - m if eof and n - m >= start else start
+    for fold in PASSES:
+        want = [fold(p) for p in pattern]
+        head = want[0]
+        cache: dict[int, str] = {}
+
+        def get(i: int) -> str:
+            v = cache.get(i)
+            if v is None:
+                v = cache[i] = fold(lines[i])
+            return v
+
+        for i in range(first_start, n - m + 1):
+            if get(i) == head and all(get(i + k) == want[k] for k in range(1, m)):
+                return i
+    return None
