@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pycodex.testing import scenario as sc
 from pycodex.testing.server import ScriptedModelServer
 from tests.e2e.helpers import input_texts, run_exec, write_config
-
-from pycodex.testing import scenario as sc
 
 
 def test_plain_answer(tmp_path: Path) -> None:

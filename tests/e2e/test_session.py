@@ -6,9 +6,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from pycodex.testing.server import ScriptedModelServer
-from tests.e2e.helpers import input_texts, write_config
-
 from pycodex.config.config import CliOverrides, Config, load_config
 from pycodex.protocol import events as ev
 from pycodex.protocol import ops
@@ -16,6 +13,8 @@ from pycodex.protocol.inputs import TextInput
 from pycodex.protocol.policies import AskForApproval, SandboxMode
 from pycodex.session.conversation import ConversationManager
 from pycodex.testing import scenario as sc
+from pycodex.testing.server import ScriptedModelServer
+from tests.e2e.helpers import input_texts, write_config
 
 
 def make_config(tmp_path: Path, base_url: str, **kw: Any) -> Config:
@@ -108,18 +107,38 @@ async def test_interrupt_during_command_kills_it_and_next_request_has_aborted_ou
     assert not marker.exists()
 
 
-async def test_new_turn_replaces_running_one(tmp_path: Path) -> None:
-    turns = [sc.turn(sc.text_deltas(["..."]), sc.stall()), sc.turn(sc.message("second"), sc.completed())]
+async def test_compact_during_a_turn_is_injected_not_a_new_task(tmp_path: Path) -> None:
+    turns = [sc.turn(sc.function_call("exec_command", {"cmd": "sleep 1"}, "c1"), sc.completed()),
+             sc.turn(sc.message("summary written"), sc.completed())]
     with ScriptedModelServer(turns) as srv:
-        cfg = make_config(tmp_path, srv.base_url)
-        conv = await ConversationManager().new_conversation(cfg)
+        conv = await ConversationManager().new_conversation(make_config(tmp_path, srv.base_url))
+        first = await conv.submit(ops.UserInput(items=[TextInput(text="one")]))
+        await wait_for(conv, ev.ExecCommandBegin)
+        await conv.submit(ops.Compact())
+        done = await wait_for(conv, ev.TaskComplete)
+        assert done.id == first
+        await conv.shutdown()
+    assert any("write a handoff" in t for t in input_texts(srv.requests[1].body))
+
+
+async def test_spawning_a_task_replaces_the_running_one(tmp_path: Path) -> None:
+    from pycodex.state import TaskKind
+    from pycodex.tasks.compact import run_compact_task
+
+    turns = [sc.turn(sc.text_deltas(["..."]), sc.stall()), sc.turn(sc.message("summary"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        conv = await ConversationManager().new_conversation(make_config(tmp_path, srv.base_url))
         first = await conv.submit(ops.UserInput(items=[TextInput(text="one")]))
         await wait_for(conv, ev.AgentMessageDelta)
-        second = await conv.submit(ops.Compact())
+        session = conv._codex.session
+        assert session is not None
+        tc = conv._codex.initial_turn_context
+        assert tc is not None
+        await session.spawn_task(tc, "replacement", TaskKind.COMPACT, run_compact_task)
         aborted = await wait_for(conv, ev.TurnAborted)
         assert aborted.id == first and aborted.msg.reason is ev.TurnAbortReason.REPLACED
         done = await wait_for(conv, ev.TaskComplete)
-        assert done.id == second
+        assert done.id == "replacement"
         await conv.shutdown()
 
 

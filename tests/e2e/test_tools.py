@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pycodex.testing.server import ScriptedModelServer
-from tests.e2e.helpers import run_exec, write_config
-
 from pycodex.config.model_family import ToolSurface
 from pycodex.testing import scenario as sc
+from pycodex.testing.server import ScriptedModelServer
+from tests.e2e.helpers import run_exec, write_config
 
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

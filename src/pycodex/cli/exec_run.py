@@ -114,8 +114,8 @@ def _check_api_key(config: Config) -> None:
 
 
 def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | None]:
-    from pycodex.rollout.reader import last_turn_context, load_rollout
     from pycodex.rollout.lookup import find_rollout_by_id, newest_rollout
+    from pycodex.rollout.reader import last_turn_context, load_rollout
     from pycodex.session.codex import InitialHistory
 
     if which == "--last":

@@ -24,7 +24,7 @@ def parse_tree(script: str) -> Any:
 
 
 def _word(node: Any) -> str | None:
-    text = node.text.decode("utf-8")
+    text: str = node.text.decode("utf-8")
     if node.type in WORD_NODES:
         return None if any(c in text for c in "$`*?[{~") else text
     if node.type == "raw_string":

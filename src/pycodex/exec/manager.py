@@ -73,6 +73,7 @@ class _Proc:
     master_fd: int | None
     stdin: asyncio.StreamWriter | None
     stdin_fd: int | None = None
+    waiter: asyncio.Task[None] | None = None
     pending: BoundedBuffer = field(default_factory=BoundedBuffer)  # output not yet returned
     stdout: BoundedBuffer = field(default_factory=BoundedBuffer)
     stderr: BoundedBuffer = field(default_factory=BoundedBuffer)
@@ -135,7 +136,7 @@ class ProcessManager:
                 p.readers.append(loop.create_task(self._read_fd(p, stream.fileno(), name)))
         watchdog.watch(p.pid)
         self._procs[p.pid] = p
-        loop.create_task(self._wait_exit(p))
+        p.waiter = loop.create_task(self._wait_exit(p))
         return p
 
     async def _read_fd(self, p: _Proc, fd: int, name: str) -> None:
@@ -171,7 +172,7 @@ class ProcessManager:
         finally:
             loop.remove_reader(pidfd)
             os.close(pidfd)
-        _, status = os.waitpid(p.pid, 0)
+        _, status = os.waitpid(p.pid, os.WNOHANG)  # noqa: ASYNC222 - the pidfd says it exited
         rc = os.waitstatus_to_exitcode(status)
         if p.proc is not None:
             p.proc.returncode = rc

@@ -49,9 +49,7 @@ def _is_safe_single(argv: Sequence[str]) -> bool:
             body = expr[:-1]
             return expr.endswith("p") and all(part.isdigit() for part in body.split(",")) and 1 <= len(body.split(",")) <= 2
         return False
-    if name == "cargo" and args[:1] == ["check"]:
-        return True
-    return False
+    return name == "cargo" and args[:1] == ["check"]
 
 
 def is_known_safe_command(argv: Sequence[str]) -> bool:
@@ -73,7 +71,7 @@ def _is_dangerous_single(argv: Sequence[str]) -> bool:
         recursive = "r" in flags or "R" in flags or "--recursive" in args
         force = "f" in flags or "--force" in args
         targets = [a for a in args if not a.startswith("-")]
-        broad = any(t in ("/", "/*", "~", "~/", "*", ".", "..", "$HOME") or t.startswith("/") and t.count("/") <= 1 for t in targets)
+        broad = any(t in ("/", "/*", "~", "~/", "*", ".", "..", "$HOME") or (t.startswith("/") and t.count("/") <= 1) for t in targets)
         return recursive and (force or broad)
     if name == "git" and args:
         sub, rest = args[0], args[1:]
@@ -91,9 +89,7 @@ def _is_dangerous_single(argv: Sequence[str]) -> bool:
         return True
     if name == "dd" and any(a.startswith("of=/dev/") for a in args):
         return True
-    if name in ("chmod", "chown") and any(a in ("-R", "--recursive") for a in args) and "/" in args:
-        return True
-    return False
+    return name in ("chmod", "chown") and any(a in ("-R", "--recursive") for a in args) and "/" in args
 
 
 def is_dangerous_command(argv: Sequence[str]) -> bool:

@@ -25,7 +25,8 @@ RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
 def backoff(attempt: int) -> float:
     """Seconds to wait before retry `attempt` (1-based): 0.2 s doubling, ±10 % jitter."""
-    return 0.2 * (2 ** max(0, attempt - 1)) * random.uniform(0.9, 1.1)
+    delay: float = 0.2 * (2 ** max(0, attempt - 1)) * random.uniform(0.9, 1.1)
+    return delay
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:

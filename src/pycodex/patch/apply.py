@@ -46,7 +46,7 @@ class PatchPlan:
 
     def summary(self) -> str:
         """Codex's success text."""
-        return "Success. Updated the following files:\n" + "".join(f"{l}\n" for l in self.summary_lines)
+        return "Success. Updated the following files:\n" + "".join(f"{line}\n" for line in self.summary_lines)
 
 
 def _resolve(cwd: Path, raw: str) -> Path:

@@ -34,17 +34,23 @@ def seek_sequence(lines: Sequence[str], pattern: Sequence[str], start: int, eof:
         return None
     first_start = n - m if eof and n - m >= start else start
     for fold in PASSES:
-        want = [fold(p) for p in pattern]
-        head = want[0]
-        cache: dict[int, str] = {}
+        index = _find(lines, [fold(p) for p in pattern], first_start, fold)
+        if index is not None:
+            return index
+    return None
 
-        def get(i: int) -> str:
-            v = cache.get(i)
-            if v is None:
-                v = cache[i] = fold(lines[i])
-            return v
 
-        for i in range(first_start, n - m + 1):
-            if get(i) == head and all(get(i + k) == want[k] for k in range(1, m)):
-                return i
+def _find(lines: Sequence[str], want: list[str], start: int, fold: Callable[[str], str]) -> int | None:
+    n, m = len(lines), len(want)
+    folded: dict[int, str] = {}
+
+    def get(i: int) -> str:
+        v = folded.get(i)
+        if v is None:
+            v = folded[i] = fold(lines[i])
+        return v
+
+    for i in range(start, n - m + 1):
+        if get(i) == want[0] and all(get(i + k) == want[k] for k in range(1, m)):
+            return i
     return None

@@ -56,6 +56,7 @@ class Codex:
         self._rx_event: asyncio.Queue[Event] = asyncio.Queue()
         self._loop_task: asyncio.Task[None] | None = None
         self.session: Session | None = None
+        self.initial_turn_context: TurnContext | None = None
         self.rollout_path: Path | None = None
 
     @classmethod
@@ -70,6 +71,7 @@ class Codex:
             config, conversation_id, initial, codex._rx_event
         )
         codex.session = session
+        codex.initial_turn_context = tc
         codex.rollout_path = configured.rollout_path
         codex._rx_event.put_nowait(Event(id="", msg=configured))
         for err in startup_errors:

@@ -205,9 +205,8 @@ class ScriptedModelServer:
             (f"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
              f"connection: close\r\n{extra}\r\n").encode()
         )
-        sent = 0
         batch = bytearray()
-        for chunk in chunks:
+        for sent, chunk in enumerate(chunks):
             if turn.drop_after is not None and sent >= turn.drop_after:
                 break
             if chunk is None:
@@ -217,7 +216,6 @@ class ScriptedModelServer:
                 await reader.read()  # hold open until the client disconnects
                 return
             batch += chunk
-            sent += 1
             if turn.delay_ms:
                 writer.write(bytes(batch))
                 batch.clear()
