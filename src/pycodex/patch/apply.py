@@ -165,12 +165,24 @@ def apply_chunks(text: str, chunks: tuple[UpdateChunk, ...], display: str, n: in
             raise PatchApplyError(
                 f"Failed to find expected lines in {where}:\n" + "\n".join(chunk.old_lines)
             )
-        replacements.append((found, len(old), new))
+        replacements.append((found, len(old), _keep_context(lines[found : found + len(old)], old, new)))
         cursor = found + len(old)
     for start, length, new in sorted(replacements, key=lambda r: r[0], reverse=True):
         lines[start : start + length] = new
     out = "\n".join(lines) + "\n"
     return out.replace("\n", "\r\n") if crlf else out
+
+
+def _keep_context(matched: list[str], old: list[str], new: list[str]) -> list[str]:
+    """The new lines, but unchanged (context) lines keep the file's own text.
+
+    A leniently matched context line (other whitespace, typographic quotes) is not rewritten.
+    """
+    out: list[str] = []
+    ops = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in ops:
+        out.extend(matched[i1:i2] if tag == "equal" else new[j1:j2])
+    return out
 
 
 def unified_diff(old: str, new: str) -> str:
