@@ -119,6 +119,15 @@ def test_commands_die_when_pycodex_is_killed_9(tmp_path: Path) -> None:
         asyncio.run(main())
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        _check_all_die(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        subprocess.run(["pkill", "-9", "-f", "sleep 77[789]"], check=False)
+
+
+def _check_all_die(proc: subprocess.Popen[str]) -> None:
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
 
     def alive() -> list[str]:

@@ -1,0 +1,65 @@
+"""Known-safe and dangerous commands: the full table, judged through the bash parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from pycodex.exec.safety import is_dangerous_command, is_known_safe_command
+
+
+def bash(s: str) -> list[str]:
+    return ["bash", "-lc", s]
+
+
+SAFE = [
+    ["ls"], ["ls", "-la"], ["cat", "a.txt"], ["head", "-n", "5", "f"], ["tail", "f"], ["wc", "-l", "f"],
+    ["grep", "-n", "x", "f"], ["pwd"], ["echo", "hi"], ["true"], ["which", "python"], ["nl", "f"],
+    ["find", ".", "-name", "*.py"], ["rg", "TODO"], ["rg", "-n", "x", "src"],
+    ["git", "status"], ["git", "log", "--oneline"], ["git", "diff"], ["git", "show", "HEAD"], ["git", "branch"],
+    ["git", "branch", "-a"], ["sed", "-n", "10p", "f"], ["sed", "-n", "1,20p", "f"], ["cargo", "check"],
+    bash("ls && cat a.txt"), bash("git status; git diff | head -n 20"), bash("rg foo || echo none"),
+    bash("grep -n 'a b' file | wc -l"), bash("cat \"quoted name.txt\""), ["/usr/bin/ls", "-l"], ["sort", "f"],
+]
+NOT_SAFE = [
+    ["rm", "f"], ["touch", "f"], ["python", "x.py"], ["find", ".", "-delete"], ["find", ".", "-exec", "rm", "{}", ";"],
+    ["find", ".", "-fprint", "out"], ["rg", "--pre", "sh", "x"], ["rg", "-z", "x"], ["rg", "--search-zip", "x"],
+    ["git", "commit", "-m", "x"], ["git", "push"], ["git", "branch", "-d", "x"], ["git", "checkout", "main"],
+    ["sed", "-i", "s/a/b/", "f"], ["sed", "-n", "1p"], ["sed", "-n", "p;w out", "f"], ["sort", "-o", "f", "f"],
+    bash("ls > out.txt"), bash("cat $(echo f)"), bash("echo `id`"), bash("ls && rm -rf x"), bash("echo $HOME"),
+    bash("(ls)"), bash("FOO=1 ls"), bash("ls &"), bash("cat <<EOF\nx\nEOF"), bash("ls ("), ["bash", "-c"],
+    ["npm", "install"], ["curl", "http://x"], ["make"],
+]
+DANGEROUS = [
+    ["rm", "-rf", "/"], ["rm", "-rf", "~"], ["rm", "-fr", "*"], ["rm", "-r", "-f", "build"], ["sudo", "ls"],
+    ["git", "reset", "--hard"], ["git", "reset", "--hard", "HEAD~3"], ["git", "push", "--force"],
+    ["git", "push", "-f", "origin", "main"], ["git", "push", "origin", "+main"], ["git", "clean", "-fd"],
+    ["git", "checkout", "--", "."], ["git", "branch", "-D", "feature"], ["mkfs.ext4", "/dev/sda1"],
+    ["dd", "if=/dev/zero", "of=/dev/sda"], ["chmod", "-R", "777", "/"], bash("cd /tmp && rm -rf /"),
+    bash("ls; git push --force origin main"), bash("echo $(rm -rf /)"),
+]
+NOT_DANGEROUS = [["rm", "f.txt"], ["rm", "-r", "build"], ["git", "push"], ["git", "reset", "--soft", "HEAD~1"],
+                 ["ls", "-rf"], bash("git status && git diff")]
+
+
+@pytest.mark.parametrize("argv", SAFE, ids=[" ".join(a)[:40] for a in SAFE])
+def test_known_safe(argv: list[str]) -> None:
+    assert is_known_safe_command(argv)
+
+
+@pytest.mark.parametrize("argv", NOT_SAFE, ids=[" ".join(a)[:40] for a in NOT_SAFE])
+def test_not_known_safe(argv: list[str]) -> None:
+    assert not is_known_safe_command(argv)
+
+
+@pytest.mark.parametrize("argv", DANGEROUS, ids=[" ".join(a)[:40] for a in DANGEROUS])
+def test_dangerous(argv: list[str]) -> None:
+    assert is_dangerous_command(argv)
+
+
+@pytest.mark.parametrize("argv", NOT_DANGEROUS, ids=[" ".join(a)[:40] for a in NOT_DANGEROUS])
+def test_not_dangerous(argv: list[str]) -> None:
+    assert not is_dangerous_command(argv)
+
+
+def test_table_is_large() -> None:
+    assert len(SAFE) + len(NOT_SAFE) + len(DANGEROUS) + len(NOT_DANGEROUS) >= 60
