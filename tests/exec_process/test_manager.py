@@ -62,7 +62,7 @@ async def test_daemonised_child_does_not_hang_the_call(tmp_path: Path) -> None:
     assert o.exit_code == 0 and b"started" in o.output
     assert time.monotonic() - t0 < 3
     await pm.kill_all()
-    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout  # noqa: ASYNC221
     assert "sleep 300" not in out and "sleep 301" not in out
 
 

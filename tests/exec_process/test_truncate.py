@@ -10,7 +10,7 @@ from pycodex.exec.truncate import MODEL_FORMAT_MAX_BYTES, truncate_for_model, tr
 
 
 @dataclass
-class O:
+class Outcome:
     chunk_id: str = "abc123"
     wall_time: float = 0.5
     exit_code: int | None = 0
@@ -19,11 +19,11 @@ class O:
 
 
 def test_exec_command_layout_exited_and_running() -> None:
-    assert format_exec_command_output(O(), 100) == (
+    assert format_exec_command_output(Outcome(), 100) == (
         "Chunk ID: abc123\nWall time: 0.5000 seconds\nProcess exited with code 0\n"
         "Original token count: 2\nOutput:\nhello\n"
     )
-    running = format_exec_command_output(O(exit_code=None, session_id=7), 100)
+    running = format_exec_command_output(Outcome(exit_code=None, session_id=7), 100)
     assert "Process running with session ID 7\n" in running
 
 

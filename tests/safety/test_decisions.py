@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from pycodex.exec.env import ShellEnvironmentPolicy, build_env
-from pycodex.exec.policy import AskUser, AutoApprove, Reject, assess_command_safety, assess_patch_safety
+from pycodex.exec.policy import (
+    AskUser,
+    AutoApprove,
+    Reject,
+    assess_command_safety,
+    assess_patch_safety,
+)
 from pycodex.protocol.policies import AskForApproval as A
 from pycodex.protocol.policies import DangerFullAccess, ReadOnly, WorkspaceWrite
 
@@ -69,7 +75,7 @@ def test_patch_safety_inside_outside_and_never(tmp_path: Path) -> None:
     ws.mkdir()
     (ws / ".git").mkdir()
     inside, outside, git = ws / "a.txt", tmp_path.parent / "elsewhere.txt", ws / ".git" / "config"
-    WW = WorkspaceWrite(exclude_slash_tmp=True, exclude_tmpdir_env_var=True)  # noqa: N806 - /tmp must not count here
+    WW = WorkspaceWrite(exclude_slash_tmp=True, exclude_tmpdir_env_var=True)
     assert isinstance(assess_patch_safety([inside], A.NEVER, WW, [ws], ws), AutoApprove)
     assert isinstance(assess_patch_safety([outside], A.NEVER, WW, [ws], ws), Reject)
     assert isinstance(assess_patch_safety([outside], A.ON_REQUEST, WW, [ws], ws), AskUser)
