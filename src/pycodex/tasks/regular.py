@@ -36,6 +36,7 @@ from pycodex.tasks.prompt import build_prompt
 if TYPE_CHECKING:
     from pycodex.model.prompt import Prompt
     from pycodex.protocol.usage import TokenUsage
+    from pycodex.rollout.items import RolloutItem
     from pycodex.session.session import Session
     from pycodex.session.turn_context import TurnContext
 
@@ -184,6 +185,7 @@ async def sample_once(
     if prompt is None:
         history = normalize_history(session.history_snapshot())
         prompt = build_prompt(tc, history, tools)
+    await session.persist([turn_context_item(tc)])
     result = SamplingResult()
     show_raw = bool(tc.extra.get("show_raw_agent_reasoning"))
     emit = session.send_event_nowait
@@ -211,6 +213,23 @@ async def sample_once(
             await session.update_token_usage(sub_id, tc, ev.usage)
             return result
     raise _stream_closed()
+
+
+def turn_context_item(tc: TurnContext) -> RolloutItem:
+    """The rollout line recording one request's settings."""
+    from pycodex.protocol.rollout import TurnContextItem
+    from pycodex.rollout.items import RolloutItem
+
+    return RolloutItem.turn_context(
+        TurnContextItem(
+            cwd=tc.cwd,
+            approval_policy=tc.approval_policy,
+            sandbox_policy=tc.sandbox_policy,
+            model=tc.model,
+            effort=tc.effort,
+            summary=tc.summary,
+        )
+    )
 
 
 def _stream_closed() -> Exception:

@@ -1,0 +1,141 @@
+"""Resume and fork end to end: real processes, real rollout files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pycodex.rollout.reader import load_rollout
+from pycodex.testing import scenario as sc
+from pycodex.testing.server import ScriptedModelServer
+from tests.e2e.helpers import input_texts, run_exec, write_config
+
+CODEX_CORPUS = Path(__file__).parents[1] / "rollout" / "corpus" / "codex-0.169"
+
+
+def _rollouts(home: Path) -> list[Path]:
+    return sorted((home / "sessions").rglob("rollout-*.jsonl"))
+
+
+def test_resume_last_keeps_thread_history_and_file(tmp_path: Path) -> None:
+    home, ws = tmp_path / "home", tmp_path
+    turns = [sc.turn(sc.message("first answer"), sc.completed(input_tokens=100)),
+             sc.turn(sc.message("second answer"), sc.completed(input_tokens=50))]
+    with ScriptedModelServer(turns) as srv:
+        write_config(home, srv.base_url)
+        one = run_exec(home, ws, "first question")
+        two = run_exec(home, ws, "resume", "--last", "second question")
+    assert one.code == 0 and two.code == 0, two.stderr
+    assert one.events()[0]["thread_id"] == two.events()[0]["thread_id"]
+    texts = input_texts(srv.requests[1].body)
+    assert texts.index("first question") < texts.index("first answer") < texts.index("second question")
+    assert len(_rollouts(home)) == 1
+    assert two.events()[-1]["usage"]["input_tokens"] == 150  # cumulative for the thread, as Codex
+
+
+def test_resume_by_id_with_prompt_on_stdin_like_the_sdk(tmp_path: Path) -> None:
+    home, ws = tmp_path / "home", tmp_path
+    turns = [sc.turn(sc.message("a1"), sc.completed()), sc.turn(sc.message("a2"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        write_config(home, srv.base_url)
+        one = run_exec(home, ws, "q1")
+        thread = one.events()[0]["thread_id"]
+        two = run_exec(home, ws, "resume", thread, stdin="q2 from stdin")
+    assert two.code == 0, two.stderr
+    assert "q1" in input_texts(srv.requests[1].body) and input_texts(srv.requests[1].body)[-1] == "q2 from stdin"
+
+
+def test_resume_unknown_id_is_a_clear_error(tmp_path: Path) -> None:
+    """Bad input tried: a thread id with no rollout."""
+    write_config(tmp_path / "home", "http://127.0.0.1:9/v1")
+    run = run_exec(tmp_path / "home", tmp_path, "resume", "0000dead-beef", "x")
+    assert run.code == 1 and "no recorded session" in run.stderr
+
+
+def test_resume_after_kill_9_during_a_command(tmp_path: Path) -> None:
+    home, ws = tmp_path / "home", tmp_path / "ws"
+    ws.mkdir()
+    turns = [sc.turn(sc.function_call("exec_command", {"cmd": "sleep 600", "yield_time_ms": 30000}, "c1"), sc.completed()),
+             sc.turn(sc.message("recovered"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        write_config(home, srv.base_url)
+        env = {**os.environ, "PYCODEX_HOME": str(home), "MOCK_API_KEY": "k"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
+             "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), "run the long thing"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if json.loads(line)["type"] == "item.started":
+                break
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        loaded = load_rollout(_rollouts(home)[0])
+        assert loaded.meta is not None
+        run = run_exec(home, ws, "--dangerously-bypass-approvals-and-sandbox", "resume", "--last", "go on")
+    assert run.code == 0, run.stderr
+    body = srv.requests[1].body
+    outputs = {i["call_id"]: i["output"] for i in body["input"] if i["type"] == "function_call_output"}
+    assert outputs == {"c1": "aborted"}
+    assert input_texts(body).count("run the long thing") == 1
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "sleep 600" not in ps
+
+
+def test_codex_written_rollout_resumes_in_pycodex(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    src = CODEX_CORPUS / "b_shell_echo.rollout.jsonl"
+    meta = load_rollout(src).meta
+    assert meta is not None
+    day = home / "sessions" / "2026" / "11" / "23"
+    day.mkdir(parents=True)
+    shutil.copy(src, day / f"rollout-2026-11-23T22-33-49-{meta.id}.jsonl")
+    with ScriptedModelServer([sc.turn(sc.message("continuing codex's thread"), sc.completed())]) as srv:
+        write_config(home, srv.base_url)
+        run = run_exec(home, tmp_path, "resume", meta.id, "what did you do?")
+    assert run.code == 0, run.stderr
+    assert run.events()[0]["thread_id"] == meta.id
+    texts = input_texts(srv.requests[0].body)
+    assert "Create out.txt containing hello and show it." in texts
+    assert any("Process exited with code 0" in t for t in texts)
+    assert texts[-1] == "what did you do?"
+
+
+async def test_fork_starts_a_new_thread_with_the_earlier_history(tmp_path: Path) -> None:
+    from tests.e2e.test_session import make_config
+
+    from pycodex.session.conversation import ConversationManager
+
+    turns = [sc.turn(sc.message("A1"), sc.completed()), sc.turn(sc.message("A2"), sc.completed()),
+             sc.turn(sc.message("forked answer"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        cfg = make_config(tmp_path, srv.base_url)
+        mgr = ConversationManager()
+        conv = await mgr.new_conversation(cfg)
+        await conv.run("Q1")
+        await conv.run("Q2")
+        await conv.shutdown()
+        assert conv.rollout_path is not None
+        fork = await mgr.fork_conversation(cfg, conv.rollout_path, 1)
+        result = await fork.run("Q2 instead")
+        await fork.shutdown()
+    assert fork.id != conv.id and result.final_message == "forked answer"
+    texts = input_texts(srv.requests[2].body)
+    assert "Q1" in texts and "A1" in texts and "Q2" not in texts and texts[-1] == "Q2 instead"
+    assert fork.rollout_path is not None and fork.rollout_path != conv.rollout_path
+
+
+def test_unwritable_home_fails_with_a_clear_error(tmp_path: Path) -> None:
+    """Bad input tried: the sessions directory cannot be created (a file is in the way)."""
+    home = tmp_path / "home"
+    write_config(home, "http://127.0.0.1:9/v1")
+    (home / "sessions").write_text("in the way")
+    run = run_exec(home, tmp_path, "hello")
+    assert run.code == 1 and "cannot open rollout file" in run.stderr
