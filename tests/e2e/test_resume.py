@@ -109,9 +109,8 @@ def test_codex_written_rollout_resumes_in_pycodex(tmp_path: Path) -> None:
 
 
 async def test_fork_starts_a_new_thread_with_the_earlier_history(tmp_path: Path) -> None:
-    from tests.e2e.test_session import make_config
-
     from pycodex.session.conversation import ConversationManager
+    from tests.e2e.test_session import make_config
 
     turns = [sc.turn(sc.message("A1"), sc.completed()), sc.turn(sc.message("A2"), sc.completed()),
              sc.turn(sc.message("forked answer"), sc.completed())]

@@ -12,7 +12,13 @@ import pytest
 
 from pycodex.context.history import normalize_history
 from pycodex.protocol import events as ev
-from pycodex.protocol.models import FunctionCall, FunctionCallOutput, Message, Reasoning, user_message
+from pycodex.protocol.models import (
+    FunctionCall,
+    FunctionCallOutput,
+    Message,
+    Reasoning,
+    user_message,
+)
 from pycodex.protocol.rollout import SessionMeta
 from pycodex.rollout.fork import fork_items
 from pycodex.rollout.history import PromptHistory
