@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 CODEX_VERSION = "0.169.0"
-CACHE = ROOT / "bench" / ".cache" / "codex"
+CACHE = ROOT / ".cache" / "npm"
 
 
 def ensure_codex() -> Path | None:

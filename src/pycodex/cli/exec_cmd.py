@@ -75,6 +75,8 @@ def _split_images(values: tuple[str, ...]) -> list[Path]:
 @click.option("--ephemeral", is_flag=True, help="Do not record this session.")
 @click.option("--last", is_flag=True, help="With `resume`: the most recent session.")
 @click.option("--color", type=click.Choice(["always", "never", "auto"]), default="auto")
+@click.option("--thread-source", hidden=True, help="Who started the thread (sent by the Codex SDK).")
+@click.option("--cyber-access-program", hidden=True, help="Accepted for Codex SDK compatibility.")
 def exec_command(
     args: tuple[str, ...],
     json_mode: bool,
@@ -95,6 +97,8 @@ def exec_command(
     ephemeral: bool,
     last: bool,
     color: str,
+    thread_source: str | None,
+    cyber_access_program: str | None,
 ) -> None:
     """Run a task: `exec [PROMPT|-]` or `exec resume [SESSION_ID|--last] [PROMPT]`."""
     positional = list(args)

@@ -157,6 +157,8 @@ def load_config(
     model = cli.model or table.get("model") or DEFAULT_MODEL
 
     providers: dict[str, ModelProviderInfo] = dict(built_in_providers(env))
+    if isinstance(table.get("openai_base_url"), str):  # the Codex SDK's baseUrl option
+        providers["openai"] = providers["openai"].model_copy(update={"base_url": table["openai_base_url"]})
     for pid, raw in (table.get("model_providers") or {}).items():
         if isinstance(raw, dict):
             providers[pid] = ModelProviderInfo.model_validate({"name": pid, **raw})
@@ -176,7 +178,8 @@ def load_config(
     tools = ToolsConfig(
         plan=bool(plan_t.get("enabled", True)) if isinstance(plan_t, dict) else True,
         view_image=bool(tools_t.get("view_image", True)),
-        web_search=bool(tools_t.get("web_search", False)),
+        web_search=bool(tools_t.get("web_search", False))
+        or table.get("web_search") in ("live", "cached"),
         surface=tools_t.get("surface"),
     )
     hist_t = table.get("history") or {}
