@@ -56,6 +56,29 @@ def timed(argv: list[str], env: dict[str, str], stdin: str | None = None) -> tup
     return wall, usage.ru_maxrss / 1024
 
 
+class ServerProcess:
+    """`python -m pycodex.testing.server --scenario SPEC --repeat` in a child process."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.base_url = ""
+        self.proc: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> ServerProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pycodex.testing.server", "--scenario", self.spec, "--repeat"],
+            stdout=subprocess.PIPE, text=True,
+        )
+        assert self.proc.stdout is not None
+        self.base_url = json.loads(self.proc.stdout.readline())["base_url"]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def pycodex_cmd(ws: Path) -> list[str]:
     return [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
             "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), "say hello"]
@@ -91,22 +114,17 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--no-codex", action="store_true")
     args = ap.parse_args()
-    from pycodex.testing import scenario as sc
-    from pycodex.testing.server import ScriptedModelServer
-
     codex = None if args.no_codex else ensure_codex()
-    scenarios = {
-        "one answer": lambda: sc.turn(sc.message("Hello! This is the mock model answering."), sc.completed()),
-        "20k deltas": lambda: sc.turn(sc.text_deltas([f"w{i} " for i in range(20_000)]), sc.completed()),
-    }
+    scenarios = {"one answer": "answer", "20k deltas": "deltas:20000"}
     results: dict[str, dict[str, list[tuple[float, float]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp) / "ws"
         ws.mkdir()
-        for name, make in scenarios.items():
+        for name, spec in scenarios.items():
             per: dict[str, list[tuple[float, float]]] = {"pycodex": [], "codex": [], "floor": []}
-            total_turns = args.runs * 3 + 3
-            with ScriptedModelServer([make() for _ in range(total_turns)]) as srv:
+            # The server runs in its own process so this one stays small: a forked child's
+            # peak RSS would otherwise include ours.
+            with ServerProcess(spec) as srv:
                 home = Path(tmp) / "home"
                 home.mkdir(exist_ok=True)
                 (home / "config.toml").write_text(

@@ -187,8 +187,11 @@ async def _run(
         items.append(TextInput(text=prompt))
     submitted = False
     shutting_down = False
+    pending_event = None
     while True:
-        event = await codex.next_event()
+        # Drain whatever is queued before sleeping again: one wake-up per burst, not per delta.
+        event = pending_event or await codex.next_event()
+        pending_event = codex.next_event_nowait()
         out.handle(event)
         msg = event.msg
         if isinstance(msg, ev.SessionConfigured) and not submitted:

@@ -10,6 +10,12 @@ from pycodex.protocol import exec_events as xe
 from pycodex.protocol.usage import TokenUsage
 from pycodex.tools.display import display_command
 
+# Events that never produce a line (streamed deltas): skipped without a lookup.
+_SILENT = frozenset({
+    "agent_message_delta", "agent_reasoning_delta", "agent_reasoning_raw_content_delta",
+    "exec_command_output_delta", "agent_reasoning_section_break",
+})
+
 
 @dataclass
 class JsonlMapper:
@@ -32,7 +38,10 @@ class JsonlMapper:
 
     def map(self, msg: Any) -> list[Any]:
         """The JSONL events for one protocol event."""
-        handler = getattr(self, f"_on_{msg.type}", None)
+        kind = msg.type
+        if kind in _SILENT:
+            return []
+        handler = getattr(self, f"_on_{kind}", None)
         return handler(msg) if handler else []
 
     def _on_session_configured(self, m: ev.SessionConfigured) -> list[Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from pycodex.model import events as me
 from pycodex.model.errors import MalformedStreamError, RetryableStreamError
+from pycodex.model.idle import IdleTimeout, with_idle_timeout
 from pycodex.model.prompt import ModelSettings, Prompt
 from pycodex.protocol import models as m
 from pycodex.protocol.usage import TokenUsage
@@ -104,7 +104,7 @@ async def decode_chat_stream(
     from httpx_sse import EventSource
 
     custom_names = custom_names or set()
-    source = EventSource(response).aiter_sse()
+    source = with_idle_timeout(EventSource(response).aiter_sse(), idle_timeout).__aiter__()
     text: list[str] = []
     reasoning: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
@@ -112,10 +112,10 @@ async def decode_chat_stream(
     rid = ""
     while True:
         try:
-            sse = await asyncio.wait_for(anext(source), idle_timeout)
+            sse = await anext(source)
         except StopAsyncIteration:
             break
-        except TimeoutError as e:
+        except IdleTimeout as e:
             raise RetryableStreamError("stream disconnected before completion: idle timeout") from e
         if sse.data.strip() == "[DONE]":
             break

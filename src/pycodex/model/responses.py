@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -15,6 +14,7 @@ from pycodex.model.errors import (
     RetryableStreamError,
     UsageLimitReachedError,
 )
+from pycodex.model.idle import IdleTimeout, with_idle_timeout
 from pycodex.model.prompt import ModelSettings, Prompt
 from pycodex.protocol.json import dump_response_item, response_item_adapter
 from pycodex.protocol.usage import TokenUsage
@@ -108,14 +108,14 @@ async def decode_responses_stream(
     """SSE events → ResponseEvents; ends after response.completed."""
     from httpx_sse import EventSource
 
-    source = EventSource(response).aiter_sse()
+    source = with_idle_timeout(EventSource(response).aiter_sse(), idle_timeout).__aiter__()
     loads = json.loads
     while True:
         try:
-            sse = await asyncio.wait_for(anext(source), idle_timeout)
+            sse = await anext(source)
         except StopAsyncIteration:
             return
-        except TimeoutError as e:
+        except IdleTimeout as e:
             raise RetryableStreamError(
                 f"stream disconnected before completion: idle timeout waiting for SSE ({idle_timeout:g}s)"
             ) from e

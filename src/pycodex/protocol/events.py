@@ -482,5 +482,3 @@ class Event(WireModel):
     id: str
     msg: EventMsg
 
-
-SessionConfigured.model_rebuild()

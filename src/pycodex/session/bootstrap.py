@@ -42,7 +42,10 @@ async def bootstrap_session(
 
     errors: list[str] = []
     shell = default_user_shell(config.env)
-    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None))
+    # Loading the CA bundle costs ~50 ms; a plain-http provider (local model, test server)
+    # never uses TLS, so only https providers pay for it.
+    tls = config.model_provider.base_url.startswith("https://")
+    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None), verify=tls)
     tc = build_turn_context(config, conversation_id, http, shell_name=shell.name)
 
     recorder: RolloutRecorder | None = None

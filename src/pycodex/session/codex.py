@@ -95,6 +95,13 @@ class Codex:
         """The next event from the agent."""
         return await self._rx_event.get()
 
+    def next_event_nowait(self) -> Event | None:
+        """An event that is already waiting, or None."""
+        try:
+            return self._rx_event.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+
     def loop_finished(self) -> bool:
         """Whether the submission loop has ended (after shutdown)."""
         return self._loop_task is not None and self._loop_task.done()

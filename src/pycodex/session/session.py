@@ -65,7 +65,8 @@ class Session:
 
     def send_event_nowait(self, sub_id: str, msg: EventMsg) -> None:
         """Deliver an event that is never persisted (deltas) without a round trip."""
-        self._tx_event.put_nowait(Event(id=sub_id, msg=msg))
+        # Built without validation: this is the per-delta hot path and both parts are ours.
+        self._tx_event.put_nowait(Event.model_construct(id=sub_id, msg=msg))
 
     async def persist(self, items: Sequence[RolloutItem]) -> None:
         """Append to the rollout; a write failure stops the session with a clear error."""

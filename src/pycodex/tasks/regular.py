@@ -189,12 +189,13 @@ async def sample_once(
     result = SamplingResult()
     show_raw = bool(tc.extra.get("show_raw_agent_reasoning"))
     emit = session.send_event_nowait
+    text_delta = AgentMessageDelta.model_construct
     async for ev in tc.client.stream(prompt):
         if isinstance(ev, rev.OutputTextDelta):
             if not tc.is_review_mode:
-                emit(sub_id, AgentMessageDelta(delta=ev.delta))
+                emit(sub_id, text_delta(type="agent_message_delta", delta=ev.delta))
         elif isinstance(ev, rev.ReasoningSummaryDelta):
-            emit(sub_id, AgentReasoningDelta(delta=ev.delta))
+            emit(sub_id, AgentReasoningDelta.model_construct(type="agent_reasoning_delta", delta=ev.delta))
         elif isinstance(ev, rev.ReasoningSummaryPartAdded):
             emit(sub_id, AgentReasoningSectionBreak())
         elif isinstance(ev, rev.ReasoningContentDelta):

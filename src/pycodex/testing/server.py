@@ -86,8 +86,9 @@ def render_chat(turn: Turn) -> list[bytes | None]:
 class ScriptedModelServer:
     """`with ScriptedModelServer([turn(...), ...]) as srv:` then point a provider at srv.base_url."""
 
-    def __init__(self, scenario: list[Turn] | None = None, port: int = 0) -> None:
+    def __init__(self, scenario: list[Turn] | None = None, port: int = 0, repeat: bool = False) -> None:
         self._turns: list[Turn] = list(scenario or [])
+        self._script: list[Turn] = list(self._turns) if repeat else []
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
         self._port = port
@@ -115,6 +116,8 @@ class ScriptedModelServer:
 
     def _next_turn(self) -> Turn | None:
         with self._lock:
+            if not self._turns and self._script:
+                self._turns = list(self._script)  # --repeat: play the scenario again
             return self._turns.pop(0) if self._turns else None
 
     # ---- lifecycle ---------------------------------------------------------------------
@@ -245,6 +248,15 @@ def load_scenario(spec: str) -> list[Turn]:
         from pycodex.testing.demo import demo_scenario
 
         return demo_scenario()
+    if spec.startswith("deltas:"):  # deltas:N — one answer streamed as N deltas
+        from pycodex.testing import scenario as sc
+
+        n = int(spec.split(":", 1)[1])
+        return [sc.turn(sc.text_deltas([f"w{i} " for i in range(n)]), sc.completed())]
+    if spec == "answer":
+        from pycodex.testing import scenario as sc
+
+        return [sc.turn(sc.message("Hello! This is the mock model answering."), sc.completed())]
     from pathlib import Path
 
     data = json.loads(Path(spec).read_text(encoding="utf-8"))
@@ -260,8 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pycodex.testing.server")
     ap.add_argument("--scenario", required=True, help="a JSON file of turns, or 'demo'")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--repeat", action="store_true", help="start the scenario over when it runs out")
     args = ap.parse_args(argv)
-    srv = ScriptedModelServer(load_scenario(args.scenario), port=args.port).start()
+    srv = ScriptedModelServer(load_scenario(args.scenario), port=args.port, repeat=args.repeat).start()
     print(json.dumps({"base_url": srv.base_url}), flush=True)
     try:
         while True:
