@@ -39,6 +39,7 @@ async def bootstrap_session(
     from pycodex.exec.manager import ProcessManager
     from pycodex.rollout.history import PromptHistory
     from pycodex.rollout.recorder import RolloutRecorder
+    from pycodex.rollout.store import SessionStore
 
     errors: list[str] = []
     shell = default_user_shell(config.env)
@@ -75,6 +76,7 @@ async def bootstrap_session(
         notifier=UserNotifier(config.notify),
         user_shell=shell,
         prompt_history=history,
+        session_store=None if config.ephemeral else SessionStore(config.home),
     )
     if config.mcp_servers:
         names = ", ".join(sorted(config.mcp_servers))

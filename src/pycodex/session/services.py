@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pycodex.model.client import ModelClient
     from pycodex.rollout.history import PromptHistory
     from pycodex.rollout.recorder import RolloutRecorder
+    from pycodex.rollout.store import SessionStore
     from pycodex.session.notifier import UserNotifier
     from pycodex.session.shell import UserShell
 
@@ -27,4 +28,5 @@ class SessionServices:
     notifier: UserNotifier
     user_shell: UserShell
     prompt_history: PromptHistory | None
+    session_store: SessionStore | None = None
     mcp_manager: Any = None

@@ -298,13 +298,20 @@ class Session:
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def flush_rollout(self) -> None:
-        """Make the rollout durable (fsync) at a turn boundary."""
+        """Make the rollout durable (fsync) at a turn boundary and update the session index."""
         recorder = self.services.rollout
-        if recorder is not None:
+        if recorder is None:
+            return
+        try:
+            await recorder.sync()
+        except Exception as e:
+            log.warning("rollout sync failed: %s", e)
+        store = self.services.session_store
+        if store is not None:
             try:
-                await recorder.sync()
-            except Exception as e:
-                log.warning("rollout sync failed: %s", e)
+                await asyncio.to_thread(store.upsert_from_rollout, recorder.path)
+            except Exception as e:  # the index is a cache: never fatal
+                log.warning("session index update failed: %s", e)
 
     async def shutdown(self) -> None:
         """Stop everything the session owns."""
@@ -314,6 +321,8 @@ class Session:
             await self.services.mcp_manager.shutdown()
         if self.services.rollout is not None:
             await self.services.rollout.shutdown()
+        if self.services.session_store is not None:
+            self.services.session_store.close()
         await self.services.http.aclose()
 
     async def _safe_event(self, sub_id: str, msg: EventMsg) -> None:

@@ -1,0 +1,72 @@
+"""`pycodex sessions list|show`: find and read recorded sessions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def _home() -> Path:
+    from pycodex.config.config import pycodex_home
+
+    return pycodex_home()
+
+
+@click.group("sessions")
+def sessions_group() -> None:
+    """Recorded sessions (rollouts) and their index."""
+
+
+@sessions_group.command("list")
+@click.option("--cwd", type=click.Path(path_type=Path), help="Only sessions that ran in DIR.")
+@click.option("--search", help="Full-text search over user and agent messages.")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--cursor", help="Continue from a previous page.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_command(cwd: Path | None, search: str | None, limit: int, cursor: str | None, as_json: bool) -> None:
+    """Sessions, newest first."""
+    from pycodex.rollout.store import SessionStore
+
+    try:
+        page = SessionStore(_home()).list(cwd=cwd.resolve() if cwd else None, search=search,
+                                          limit=limit, cursor=cursor)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
+    if as_json:
+        for row in page.items:
+            sys.stdout.write(json.dumps(row.to_json()) + "\n")
+        if page.next_cursor:
+            sys.stdout.write(json.dumps({"next_cursor": page.next_cursor}) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("thread id", "updated", "model", "tokens in/out", "cwd", "first message")
+    import datetime as dt
+
+    for r in page.items:
+        when = dt.datetime.fromtimestamp(r.updated).strftime("%Y-%m-%d %H:%M")
+        table.add_row(r.thread_id, when, r.model or "", f"{r.input_tokens}/{r.output_tokens}",
+                      r.cwd or "", (r.first_user_message or "").splitlines()[0][:60] if r.first_user_message else "")
+    console = Console()
+    console.print(table)
+    if page.next_cursor:
+        console.print(f"next page: pycodex sessions list --cursor {page.next_cursor}")
+
+
+@sessions_group.command("show")
+@click.argument("thread_id")
+def show_command(thread_id: str) -> None:
+    """A readable transcript of one session."""
+    from pycodex.rollout.lookup import find_rollout_by_id
+    from pycodex.rollout.reader import last_token_usage, load_rollout
+    from pycodex.rollout.transcript import render_transcript
+
+    path = find_rollout_by_id(_home(), thread_id)
+    if path is None:
+        raise click.ClickException(f"no recorded session with id {thread_id}")
+    loaded = load_rollout(path)
+    click.echo(render_transcript(loaded.meta, loaded.items, last_token_usage(loaded.items)), nl=False)
