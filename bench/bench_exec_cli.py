@@ -9,7 +9,6 @@ server on 127.0.0.1; prints medians, min–max and ratios. Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -18,26 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-CODEX_VERSION = "0.169.0"
-CACHE = ROOT / ".cache" / "npm"
-
-
-def ensure_codex() -> Path | None:
-    """Install the real Codex CLI from npm into a cache folder; None when npm is unavailable."""
-    binary = CACHE / "node_modules" / ".bin" / "codex"
-    if binary.exists():
-        return binary
-    CACHE.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "--silent", f"@openai/codex@{CODEX_VERSION}"],
-        cwd=CACHE, capture_output=True, text=True, check=False,
-    )
-    if proc.returncode != 0:
-        print(f"(codex not installed: {proc.stderr.strip()[:200]})")
-        return None
-    return binary if binary.exists() else None
+from common import ServerProcess, codex_binary, ratio
 
 
 def timed(argv: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, float]:
@@ -54,29 +34,6 @@ def timed(argv: list[str], env: dict[str, str], stdin: str | None = None) -> tup
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{argv[:3]} exited with {os.waitstatus_to_exitcode(status)}")
     return wall, usage.ru_maxrss / 1024
-
-
-class ServerProcess:
-    """`python -m pycodex.testing.server --scenario SPEC --repeat` in a child process."""
-
-    def __init__(self, spec: str) -> None:
-        self.spec = spec
-        self.base_url = ""
-        self.proc: subprocess.Popen[str] | None = None
-
-    def __enter__(self) -> ServerProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pycodex.testing.server", "--scenario", self.spec, "--repeat"],
-            stdout=subprocess.PIPE, text=True,
-        )
-        assert self.proc.stdout is not None
-        self.base_url = json.loads(self.proc.stdout.readline())["base_url"]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def pycodex_cmd(ws: Path) -> list[str]:
@@ -114,7 +71,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--no-codex", action="store_true")
     args = ap.parse_args()
-    codex = None if args.no_codex else ensure_codex()
+    codex = None if args.no_codex else codex_binary()
     scenarios = {"one answer": "answer", "20k deltas": "deltas:20000"}
     results: dict[str, dict[str, list[tuple[float, float]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -171,8 +128,11 @@ def report(results: dict[str, dict[str, list[tuple[float, float]]]]) -> None:
             rss_py = statistics.median(r for _, r in per["pycodex"])
             rss_cx = statistics.median(r for _, r in per["codex"])
             line += f"; pycodex/codex wall = {py / cx:.2f}x; RSS = {rss_py / rss_cx:.2f}x"
+            key = name.replace(" ", "_").replace("20k", "twenty_k")
+            ratio(f"{key}_wall_pycodex_vs_codex", py / cx)
+            ratio(f"{key}_rss_pycodex_vs_codex", rss_py / rss_cx)
+        ratio(f"{name.replace(' ', '_').replace('20k', 'twenty_k')}_wall_pycodex_vs_floor", py / fl)
         print(line)
-    print(json.dumps({n: {k: [list(x) for x in v] for k, v in p.items()} for n, p in results.items()}))
 
 
 if __name__ == "__main__":

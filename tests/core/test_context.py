@@ -62,3 +62,17 @@ def test_diff_tracker_reports_add_update_delete(tmp_path: Path) -> None:
 def test_display_command_quotes_like_codex() -> None:
     assert display_command(["/bin/bash", "-lc", "echo hi > x"]) == "/bin/bash -lc 'echo hi > x'"
     assert display_command(["/bin/bash", "-lc", "printf 'a\\n'"]) == '/bin/bash -lc "printf \'a\\\\n\'"'
+
+
+def test_diff_tracker_big_file_uses_fast_path(tmp_path: Path) -> None:
+    import time
+
+    big = tmp_path / "big.txt"
+    big.write_text("".join(f"line {i}\n" for i in range(60_000)))
+    t = TurnDiffTracker(tmp_path)
+    t.on_patch_begin([big])
+    big.write_text("".join(f"line {i}\n" if i % 100 else f"CHANGED {i}\n" for i in range(60_000)))
+    start = time.monotonic()
+    diff = t.unified_diff()
+    assert time.monotonic() - start < 5
+    assert "-line 100\n+CHANGED 100\n" in diff and diff.count("@@ -") == 600

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from pathlib import Path
@@ -87,3 +88,25 @@ def test_property_all_or_nothing(tmp_path: Path, files: list[list[str]], pick: s
     after = _snapshot(root)
     for i in range(len(files)):
         assert f"REPLACED{i}".encode() in after[f"f{i}.txt"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fast_diff_matches_difflib(tmp_path: Path, data: st.DataObject) -> None:
+    """The linear diff built from known replacements equals difflib's for the same change."""
+    import difflib
+
+    n = data.draw(st.integers(5, 80))
+    lines = [f"l{i}" for i in range(n)]
+    idxs = sorted(data.draw(st.sets(st.integers(1, n - 2), min_size=1, max_size=6)))
+    if any(b - a < 2 for a, b in itertools.pairwise(idxs)):
+        return
+    root = Path(tempfile.mkdtemp(dir=tmp_path))
+    (root / "a.txt").write_text("".join(x + "\n" for x in lines))
+    chunks = "".join(f"@@\n {lines[i - 1]}\n-{lines[i]}\n+NEW{i}\n" + ("+EXTRA\n" if i % 2 else "") for i in idxs)
+    plan = plan_patch(parse_patch(B + "*** Update File: a.txt\n" + chunks + E), root)
+    mine = next(iter(plan.changes().values())).unified_diff  # type: ignore[union-attr]
+    old = (root / "a.txt").read_text()
+    new = plan.files[(root / "a.txt").resolve()].current.decode()  # type: ignore[union-attr]
+    ref = "".join(list(difflib.unified_diff(old.splitlines(True), new.splitlines(True), n=3))[2:])
+    assert mine == ref

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -48,6 +51,10 @@ class TurnDiffTracker:
             return header + f"Binary files {a} and {b} differ\n"
         old = _lines(before)
         new = _lines(after)
+        if len(old) + len(new) > BIG_FILE_LINES and shutil.which("git"):
+            fast = _git_diff(before or b"", after or b"", a, b)
+            if fast is not None:
+                return header + fast
         body = difflib.unified_diff(old, new, fromfile=a, tofile=b, n=3)
         text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in body)
         return header + text
@@ -57,6 +64,27 @@ class TurnDiffTracker:
             return path.relative_to(self._root).as_posix()
         except ValueError:
             return path.as_posix()
+
+
+BIG_FILE_LINES = 4000  # above this difflib gets slow; git's C diff is used instead
+
+
+def _git_diff(before: bytes, after: bytes, a: str, b: str) -> str | None:
+    """`git diff --no-index` of two byte strings; None if git fails."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old, new = Path(tmp) / "old", Path(tmp) / "new"
+        old.write_bytes(before)
+        new.write_bytes(after)
+        proc = subprocess.run(
+            ["git", "diff", "--no-index", "--no-color", "--no-ext-diff", "-U3", str(old), str(new)],
+            capture_output=True, check=False,
+        )
+    if proc.returncode not in (0, 1):
+        return None
+    text = proc.stdout.decode("utf-8", errors="replace")
+    at = text.find("\n@@")
+    hunks = text[at + 1 :] if at >= 0 else ""
+    return f"--- {a}\n+++ {b}\n{hunks}"
 
 
 def _read(path: Path) -> bytes | None:

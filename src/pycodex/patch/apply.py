@@ -114,10 +114,9 @@ def _plan_update(plan: PatchPlan, hunk: UpdateFile, n: int) -> None:
         text = st.current.decode("utf-8")
     except UnicodeDecodeError as e:
         raise PatchApplyError(f"hunk {n}: cannot update {hunk.path}: not UTF-8 text") from e
-    new_text = apply_chunks(text, hunk.chunks, hunk.path, n)
-    old_text = text
+    new_text, old_lines, replacements = _apply_chunks(text, hunk.chunks, hunk.path, n)
     new_bytes = new_text.encode("utf-8")
-    diff = unified_diff(old_text, new_text)
+    diff = diff_from_replacements(old_lines, replacements)
     if hunk.move_path:
         dest = _resolve(plan.cwd, hunk.move_path)
         dst = _state(plan, dest)
@@ -135,8 +134,17 @@ def _plan_update(plan: PatchPlan, hunk: UpdateFile, n: int) -> None:
         plan.summary_lines.append(f"M {hunk.path}")
 
 
+Replacement = tuple[int, int, list[str]]  # (start line, old length, new lines)
+
+
 def apply_chunks(text: str, chunks: tuple[UpdateChunk, ...], display: str, n: int) -> str:
     """The text after every chunk (pure)."""
+    return _apply_chunks(text, chunks, display, n)[0]
+
+
+def _apply_chunks(
+    text: str, chunks: tuple[UpdateChunk, ...], display: str, n: int
+) -> tuple[str, list[str], list[Replacement]]:
     crlf = "\r\n" in text
     lines = text.replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
@@ -167,10 +175,18 @@ def apply_chunks(text: str, chunks: tuple[UpdateChunk, ...], display: str, n: in
             )
         replacements.append((found, len(old), _keep_context(lines[found : found + len(old)], old, new)))
         cursor = found + len(old)
-    for start, length, new in sorted(replacements, key=lambda r: r[0], reverse=True):
-        lines[start : start + length] = new
-    out = "\n".join(lines) + "\n"
-    return out.replace("\n", "\r\n") if crlf else out
+    replacements.sort(key=lambda r: r[0])
+    old_lines = list(lines)
+    # Rebuild once, front to back: slicing in place per hunk would be quadratic on big files.
+    pieces: list[str] = []
+    pos = 0
+    for start, length, new in replacements:
+        pieces.extend(lines[pos:start])
+        pieces.extend(new)
+        pos = start + length
+    pieces.extend(lines[pos:])
+    out = "\n".join(pieces) + "\n"
+    return (out.replace("\n", "\r\n") if crlf else out), old_lines, replacements
 
 
 def _keep_context(matched: list[str], old: list[str], new: list[str]) -> list[str]:
@@ -183,6 +199,53 @@ def _keep_context(matched: list[str], old: list[str], new: list[str]) -> list[st
     for tag, i1, i2, j1, j2 in ops:
         out.extend(matched[i1:i2] if tag == "equal" else new[j1:j2])
     return out
+
+
+def diff_from_replacements(old: list[str], replacements: list[Replacement], context: int = 3) -> str:
+    """Unified diff hunks built from the known replacements (linear, unlike difflib)."""
+    trimmed: list[Replacement] = []
+    for start, length, new in replacements:
+        seg = old[start : start + length]
+        head = 0
+        while head < min(len(seg), len(new)) and seg[head] == new[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(seg), len(new)) - head and seg[-1 - tail] == new[-1 - tail]:
+            tail += 1
+        if length - head - tail or len(new) - head - tail:
+            trimmed.append((start + head, length - head - tail, new[head : len(new) - tail]))
+    groups: list[list[Replacement]] = []
+    for r in trimmed:
+        if groups and r[0] - context <= groups[-1][-1][0] + groups[-1][-1][1] + context:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    out: list[str] = []
+    shift = 0  # new-file line offset from replacements before this group
+    for group in groups:
+        first, last = group[0], group[-1]
+        a0 = max(0, first[0] - context)
+        a1 = min(len(old), last[0] + last[1] + context)
+        body: list[str] = []
+        pos = a0
+        new_count = 0
+        for start, length, new in group:
+            for line in old[pos:start]:
+                body.append(f" {line}\n")
+                new_count += 1
+            body += [f"-{line}\n" for line in old[start : start + length]]
+            body += [f"+{line}\n" for line in new]
+            new_count += len(new)
+            pos = start + length
+        for line in old[pos:a1]:
+            body.append(f" {line}\n")
+            new_count += 1
+        old_count = a1 - a0
+        b0 = a0 + shift
+        out.append(f"@@ -{a0 + 1 if old_count else a0},{old_count} +{b0 + 1 if new_count else b0},{new_count} @@\n")
+        out += body
+        shift += sum(len(new) - length for _, length, new in group)
+    return "".join(out)
 
 
 def unified_diff(old: str, new: str) -> str:

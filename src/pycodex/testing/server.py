@@ -253,6 +253,13 @@ def load_scenario(spec: str) -> list[Turn]:
 
         n = int(spec.split(":", 1)[1])
         return [sc.turn(sc.text_deltas([f"w{i} " for i in range(n)]), sc.completed())]
+    if spec.startswith("calls:"):  # calls:N — N requests each running `true`, then an answer
+        from pycodex.testing import scenario as sc
+
+        n = int(spec.split(":", 1)[1])
+        calls = [sc.turn(sc.function_call("exec_command", {"cmd": "true"}, f"call_{i}"), sc.completed())
+                 for i in range(n)]
+        return [*calls, sc.turn(sc.message("ran them all"), sc.completed())]
     if spec == "answer":
         from pycodex.testing import scenario as sc
 
