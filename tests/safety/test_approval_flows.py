@@ -116,3 +116,14 @@ async def test_patch_to_git_config_is_refused(tmp_path: Path) -> None:
     srv, _ = await converse(tmp_path, turns, AskForApproval.NEVER, [])
     assert "rejected" in outputs(srv, 1)["p1"]
     assert (tmp_path / "ws" / ".git" / "config").read_text() == "[core]\n"
+
+
+async def test_no_sandbox_backend_is_a_clear_refusal_not_full_access(tmp_path: Path, monkeypatch: Any) -> None:
+    """Bad input tried: neither bubblewrap nor Landlock usable; the command must not run unconfined."""
+    monkeypatch.setenv("PYCODEX_SANDBOX_BACKEND", "none")
+    turns = [sc.turn(sc.function_call("exec_command", {"cmd": "touch made.txt"}, "c1"), sc.completed()),
+             sc.turn(sc.message("ok"), sc.completed())]
+    srv, _ = await converse(tmp_path, turns, AskForApproval.NEVER, [])
+    told = outputs(srv, 1)["c1"]
+    assert "rejected" in told and "no sandbox" in told
+    assert not (tmp_path / "ws" / "made.txt").exists()

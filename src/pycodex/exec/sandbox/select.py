@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -33,9 +35,29 @@ def _probe_bwrap() -> str | None:
     return path if proc.returncode == 0 else None
 
 
+@cache
+def _probe_landlock() -> bool:
+    from pycodex.exec.sandbox.landlock import abi_version
+
+    return abi_version() >= 1
+
+
 def detect_backend() -> str | None:
-    """"bwrap" when bubblewrap is installed and works here, else None."""
-    return "bwrap" if _probe_bwrap() else None
+    """"bwrap" when bubblewrap works here, else "landlock" when the kernel has it, else None.
+
+    `PYCODEX_SANDBOX_BACKEND=bwrap|landlock|none` forces a choice (for tests, and for users
+    whose bubblewrap misbehaves); `none` means sandboxed commands are refused.
+    """
+    forced = os.environ.get("PYCODEX_SANDBOX_BACKEND")
+    if forced == "none":
+        return None
+    if forced == "landlock":
+        return "landlock" if _probe_landlock() else None
+    if forced == "bwrap":
+        return "bwrap" if _probe_bwrap() else None
+    if _probe_bwrap():
+        return "bwrap"
+    return "landlock" if _probe_landlock() else None
 
 
 def wrap_command(
@@ -49,12 +71,22 @@ def wrap_command(
     """argv unchanged for danger-full-access; wrapped in bubblewrap otherwise."""
     if isinstance(policy, DangerFullAccess):
         return list(argv)
-    bwrap = _probe_bwrap()
-    if bwrap is None:
-        raise SandboxUnavailableError(
-            "bubblewrap (bwrap) is not installed or cannot create namespaces here; install the "
-            "`bubblewrap` package, or run with --sandbox danger-full-access in an already "
-            "isolated environment"
-        )
+    backend = detect_backend()
     roots = writable_roots_for(policy, cwd, extra_roots, env)
-    return bwrap_argv(argv, roots, workdir or cwd, has_network_access(policy), bwrap)
+    if backend == "bwrap":
+        bwrap = _probe_bwrap()
+        assert bwrap is not None
+        return bwrap_argv(argv, roots, workdir or cwd, has_network_access(policy), bwrap)
+    if backend == "landlock":
+        launcher = [sys.executable, "-m", "pycodex.exec.sandbox.landlock_exec"]
+        for root in roots:
+            launcher += ["--writable", str(root.root)]
+        if has_network_access(policy):
+            launcher.append("--network")
+        launcher += ["--chdir", str(workdir or cwd)]
+        return [*launcher, "--", *argv]
+    raise SandboxUnavailableError(
+        "no sandbox is available: bubblewrap (bwrap) is not installed or cannot create namespaces, "
+        "and the kernel has no Landlock; install the `bubblewrap` package, or run with "
+        "--sandbox danger-full-access only in an already isolated environment"
+    )
