@@ -51,7 +51,7 @@ def main() -> int:
                                      *codex_config_args(srv.base_url), "run them"], env)
             t = time.perf_counter()
             for _ in range(N):
-                subprocess.run(["/bin/bash", "-lc", "true"], check=True)
+                subprocess.run(["/bin/bash", "-c", "true"], check=True)
             w_fl = time.perf_counter() - t
             if i:
                 py.append(w_py)
@@ -63,7 +63,7 @@ def main() -> int:
     if cx:
         print(summary("codex 0.169", cx))
         ratio("tool_calls_pycodex_vs_codex", statistics.median(py) / statistics.median(cx))
-    print(summary(f"floor ({N} bare bash -lc true)", floor))
+    print(summary(f"floor ({N} bare `bash -c true` subprocesses)", floor))
     ratio("tool_calls_pycodex_vs_floor", statistics.median(py) / statistics.median(floor))
     return 0
 

@@ -188,3 +188,22 @@ def test_surfaces_by_model_family() -> None:
                          apply_patch=True, web_search=False)
     assert [s["name"] for s in classic] == ["shell", "update_plan", "apply_patch", "view_image"]
 
+
+
+def test_login_profile_environment_reaches_commands_through_the_snapshot(tmp_path: Path) -> None:
+    home_dir = tmp_path / "userhome"
+    home_dir.mkdir()
+    (home_dir / ".bash_profile").write_text("export FROM_PROFILE=profile-value\n")
+    turns = [sc.turn(sc.function_call("exec_command", {"cmd": "echo $FROM_PROFILE"}, "c1"),
+                     sc.function_call("exec_command", {"cmd": "echo again $FROM_PROFILE"}, "c2"), sc.completed()),
+             sc.turn(sc.message("ok"), sc.completed())]
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    with ScriptedModelServer(turns) as srv:
+        write_config(tmp_path / "home", srv.base_url)
+        run = run_exec(tmp_path / "home", ws, "--dangerously-bypass-approvals-and-sandbox", "go",
+                       env={"HOME": str(home_dir)})
+    assert run.code == 0, run.stderr
+    outs = outputs_of(srv.requests[1].body)
+    assert outs["c1"].endswith("Output:\nprofile-value\n") and outs["c2"].endswith("again profile-value\n")
+    assert run.items("command_execution")[0]["command"] == "/bin/bash -lc 'echo $FROM_PROFILE'"

@@ -114,6 +114,7 @@ class Config:
     show_raw_agent_reasoning: bool = False
     compact_prompt: str | None = None
     ephemeral: bool = False
+    shell_snapshot: bool = True
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -219,6 +220,7 @@ def load_config(
         hide_agent_reasoning=bool(table.get("hide_agent_reasoning", False)),
         show_raw_agent_reasoning=bool(table.get("show_raw_agent_reasoning", False)),
         compact_prompt=table.get("compact_prompt"),
+        shell_snapshot=bool((table.get("features") or {}).get("shell_snapshot", table.get("shell_snapshot", True))),
         env=env,
     )
 

@@ -37,6 +37,7 @@ async def bootstrap_session(
     import httpx
 
     from pycodex.exec.manager import ProcessManager
+    from pycodex.exec.snapshot import ShellSnapshots
     from pycodex.rollout.history import PromptHistory
     from pycodex.rollout.recorder import RolloutRecorder
     from pycodex.rollout.store import SessionStore
@@ -77,6 +78,7 @@ async def bootstrap_session(
         user_shell=shell,
         prompt_history=history,
         session_store=None if config.ephemeral else SessionStore(config.home),
+        shell_snapshots=ShellSnapshots(enabled=config.shell_snapshot),
     )
     if config.mcp_servers:
         names = ", ".join(sorted(config.mcp_servers))

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     import httpx
 
     from pycodex.exec.manager import ProcessManager
+    from pycodex.exec.snapshot import ShellSnapshots
     from pycodex.model.client import ModelClient
     from pycodex.rollout.history import PromptHistory
     from pycodex.rollout.recorder import RolloutRecorder
@@ -29,4 +30,5 @@ class SessionServices:
     user_shell: UserShell
     prompt_history: PromptHistory | None
     session_store: SessionStore | None = None
+    shell_snapshots: ShellSnapshots | None = None
     mcp_manager: Any = None

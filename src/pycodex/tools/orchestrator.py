@@ -44,6 +44,7 @@ class CommandRequest:
     yield_time_ms: int = 10_000
     max_output_tokens: int = 10_000
     timeout_ms: int = 10_000
+    login_script: str | None = None  # `cmd` of a `shell -lc cmd`: may run from a snapshot
 
 
 async def run_command(inv: ToolInvocation, req: CommandRequest) -> ToolOutput:
@@ -118,10 +119,17 @@ async def _execute(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) ->
     session, tc = inv.session, inv.tc
     env = command_env(tc, sandboxed)
     argv = req.argv
+    snapshots = session.services.shell_snapshots
+    if req.login_script is not None and snapshots is not None:
+        from pycodex.exec.snapshot import snapshot_argv
+
+        snap = await snapshots.get(req.argv[0], env)
+        if snap is not None:
+            argv = snapshot_argv(req.argv[0], snap, req.login_script)
     if sandboxed:
         try:
             argv = wrap_command(
-                req.argv, tc.sandbox_policy, tc.cwd, list(tc.additional_writable_roots), env
+                argv, tc.sandbox_policy, tc.cwd, list(tc.additional_writable_roots), env
             )
         except SandboxUnavailableError as e:
             raise RespondToModel(f"sandbox unavailable: {e}") from e

@@ -74,6 +74,7 @@ class ExecCommandHandler:
             tty=args.tty,
             yield_time_ms=max(MIN_YIELD_MS, min(MAX_YIELD_MS, args.yield_time_ms)),
             max_output_tokens=max(1, args.max_output_tokens),
+            login_script=args.cmd if args.login else None,
         )
         return await run_command(inv, req)
 
