@@ -11,29 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import ServerProcess, codex_binary, ratio
-
-
-def timed(argv: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    if stdin is not None and proc.stdin:
-        proc.stdin.write(stdin.encode())
-    if proc.stdin:
-        proc.stdin.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{argv[:3]} exited with {os.waitstatus_to_exitcode(status)}")
-    return wall, usage.ru_maxrss / 1024
+from common import ServerProcess, codex_binary, ratio, run_timed
 
 
 def pycodex_cmd(ws: Path) -> list[str]:
@@ -99,7 +81,7 @@ def main() -> int:
                         runs.append(("codex", codex_cmd(codex, ws, srv.base_url)))
                     runs.append(("floor", [sys.executable, "-c", FLOOR, srv.base_url]))
                     for label, argv in runs:
-                        res = timed(argv, env)
+                        res = run_timed(argv, env)
                         if not warmup:
                             per[label].append(res)
             results[name] = per

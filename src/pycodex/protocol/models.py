@@ -81,10 +81,9 @@ class FunctionCall(WireModel):
     call_id: str
 
 
-class FunctionCallOutput(WireModel):
-    """A function's answer; `output` is the text the model reads."""
+class _ToolOutput(WireModel):
+    """A tool's answer; `output` is the text the model reads."""
 
-    type: Literal["function_call_output"] = "function_call_output"
     call_id: str
     output: str
 
@@ -93,6 +92,10 @@ class FunctionCallOutput(WireModel):
     def _flatten(cls, v: Any) -> Any:
         # Newer Codex versions may store content items; we keep the text.
         return _flatten_output(v)
+
+
+class FunctionCallOutput(_ToolOutput):
+    type: Literal["function_call_output"] = "function_call_output"
 
 
 class CustomToolCall(WireModel):
@@ -104,15 +107,8 @@ class CustomToolCall(WireModel):
     input: str
 
 
-class CustomToolCallOutput(WireModel):
+class CustomToolCallOutput(_ToolOutput):
     type: Literal["custom_tool_call_output"] = "custom_tool_call_output"
-    call_id: str
-    output: str
-
-    @field_validator("output", mode="before")
-    @classmethod
-    def _flatten(cls, v: Any) -> Any:
-        return _flatten_output(v)
 
 
 class WebSearchAction(WireModel):
