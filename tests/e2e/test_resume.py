@@ -138,3 +138,30 @@ def test_unwritable_home_fails_with_a_clear_error(tmp_path: Path) -> None:
     (home / "sessions").write_text("in the way")
     run = run_exec(home, tmp_path, "hello")
     assert run.code == 1 and "cannot open rollout file" in run.stderr
+
+
+async def test_rollout_write_failure_mid_session_stops_it(tmp_path: Path) -> None:
+    """Bad input tried: the disk fills up (writes hit /dev/full) while a session runs."""
+    from pycodex.protocol import events as ev
+    from pycodex.protocol import ops
+    from pycodex.protocol.inputs import TextInput
+    from pycodex.session.conversation import ConversationManager
+    from tests.e2e.test_session import make_config, wait_for
+
+    turns = [sc.turn(sc.message("first ok"), sc.completed()), sc.turn(sc.message("never sent"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        conv = await ConversationManager().new_conversation(make_config(tmp_path, srv.base_url))
+        assert (await conv.run("one")).final_message == "first ok"
+        session = conv._codex.session
+        assert session is not None and session.services.rollout is not None
+        os.dup2(os.open("/dev/full", os.O_WRONLY), session.services.rollout._fd)
+        await conv.submit(ops.UserInput(items=[TextInput(text="two")]))
+        err = await wait_for(conv, ev.ErrorEvent)
+        assert "session stopped" in err.msg.message and "No space left" in err.msg.message
+        await wait_for(conv, ev.TaskComplete)
+        await conv.submit(ops.UserInput(items=[TextInput(text="three")]))
+        again = await wait_for(conv, ev.ErrorEvent)
+        assert "session stopped" in again.msg.message
+        await wait_for(conv, ev.TaskComplete)  # refused cleanly, not by an internal error
+        await conv.shutdown()
+    assert len(srv.requests) == 1  # nothing was sent that could not be recorded

@@ -19,6 +19,7 @@ from pycodex.protocol.events import (
     GetHistoryEntryResponse,
     McpListToolsResponse,
     ShutdownComplete,
+    TaskComplete,
 )
 from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.policies import ReviewDecision
@@ -140,6 +141,11 @@ async def submission_loop(
         try:
             if isinstance(op, ops.Interrupt):
                 await session.interrupt()
+            elif isinstance(op, ops.UserInput | ops.UserTurn) and session.stopped_reason():
+                session.send_event_nowait(
+                    sub.id, ErrorEvent(message=f"session stopped: {session.stopped_reason()}")
+                )
+                session.send_event_nowait(sub.id, TaskComplete(last_agent_message=None))
             elif isinstance(op, ops.UserInput | ops.UserTurn):
                 if isinstance(op, ops.UserTurn):
                     tc = await turn_context_for_user_turn(session, config, tc, op, sub.id)

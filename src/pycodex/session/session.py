@@ -78,10 +78,14 @@ class Session:
         try:
             await recorder.record(items)
         except RolloutWriteError as e:
-            self._tx_event.put_nowait(
-                Event(id="", msg=ErrorEvent(message=f"session stopped: {e}"))
-            )
+            if self._state.stopped_reason() is None:
+                self._tx_event.put_nowait(Event(id="", msg=ErrorEvent(message=f"session stopped: {e}")))
+            self._state.mark_stopped(str(e))
             raise SessionStopped(str(e)) from e
+
+    def stopped_reason(self) -> str | None:
+        """Why the session stopped recording (and refuses new turns), if it did."""
+        return self._state.stopped_reason()
 
     def next_internal_sub_id(self) -> str:
         """An id for work the session starts by itself (auto-compaction)."""

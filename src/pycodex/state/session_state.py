@@ -18,6 +18,15 @@ class SessionState:
         self._token_info: TokenUsageInfo | None = None
         self._rate_limits: RateLimitSnapshot | None = None
         self.exec_sessions = ExecSessionRegistry()
+        self._stopped: str | None = None
+
+    def mark_stopped(self, reason: str) -> None:
+        """The session can no longer record its work; no new turn may start."""
+        self._stopped = self._stopped or reason
+
+    def stopped_reason(self) -> str | None:
+        """Why the session stopped, if it did."""
+        return self._stopped
 
     def record_items(self, items: Iterable[ResponseItem]) -> None:
         """Append items to the conversation history."""
