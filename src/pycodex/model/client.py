@@ -60,8 +60,9 @@ class ModelClient:
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            import httpx
+            from pycodex.model.http import import_httpx
 
+            httpx = import_httpx()
             self._http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None))
         return self._http
 

@@ -34,14 +34,15 @@ async def bootstrap_session(
     tx_event: asyncio.Queue[Event],
 ) -> tuple[Session, TurnContext, SessionConfigured, list[str]]:
     """Build services and history; returns the session, its context and the first event."""
-    import httpx
-
     from pycodex.exec.manager import ProcessManager
     from pycodex.exec.snapshot import ShellSnapshots
     from pycodex.rollout.history import PromptHistory
     from pycodex.rollout.recorder import RolloutRecorder
     from pycodex.rollout.store import SessionStore
 
+    from pycodex.model.http import import_httpx
+
+    httpx = import_httpx()
     errors: list[str] = []
     shell = default_user_shell(config.env)
     # Loading the CA bundle costs ~50 ms; a plain-http provider (local model, test server)
