@@ -36,11 +36,10 @@ async def bootstrap_session(
     """Build services and history; returns the session, its context and the first event."""
     from pycodex.exec.manager import ProcessManager
     from pycodex.exec.snapshot import ShellSnapshots
+    from pycodex.model.http import import_httpx
     from pycodex.rollout.history import PromptHistory
     from pycodex.rollout.recorder import RolloutRecorder
     from pycodex.rollout.store import SessionStore
-
-    from pycodex.model.http import import_httpx
 
     httpx = import_httpx()
     errors: list[str] = []
