@@ -127,18 +127,21 @@ class Session:
         tasks = self._turn.take_all()
         if not tasks:
             return
-        await self.services.process_manager.kill_all()
-        self._state.exec_sessions.clear()
+        # Cancel before anything else awaits: a task must not run on (e.g. on an approval the
+        # abort just resolved as denied) once it has been taken out of the turn.
         for task in tasks:
-            if task.handle.done():
-                continue
             task.handle.cancel()
-            try:
-                await asyncio.wait_for(asyncio.shield(task.handle), timeout=2.0)
-            except (asyncio.CancelledError, TimeoutError):
-                pass
-            except Exception:
-                log.exception("aborted task %s raised", task.sub_id)
+        await self.services.process_manager.kill_all()
+        self._state.exec_sessions().clear()
+        for task in tasks:
+            if not task.handle.done():
+                try:
+                    await asyncio.wait_for(asyncio.shield(task.handle), timeout=2.0)
+                except (asyncio.CancelledError, TimeoutError):
+                    pass
+                except Exception:
+                    log.exception("aborted task %s raised", task.sub_id)
+            # Taken out of the turn before it reported completion: it always ends as aborted.
             await self._safe_event(task.sub_id, TurnAborted(reason=reason))
         await self.flush_rollout()
 
@@ -273,15 +276,15 @@ class Session:
     # ---- exec sessions that outlive their call -------------------------------------------
     def remember_exec_session(self, session_id: int, info: ExecCallInfo) -> None:
         """Track a still-running exec_command process."""
-        self._state.exec_sessions.register(session_id, info)
+        self._state.exec_sessions().register(session_id, info)
 
     def exec_session(self, session_id: int) -> ExecCallInfo | None:
         """The call a running process belongs to."""
-        return self._state.exec_sessions.get(session_id)
+        return self._state.exec_sessions().get(session_id)
 
     def forget_exec_session(self, session_id: int) -> ExecCallInfo | None:
         """Stop tracking a finished process."""
-        return self._state.exec_sessions.pop(session_id)
+        return self._state.exec_sessions().pop(session_id)
 
     # ---- turn-scoped helpers for tools ----------------------------------------------------
     def turn_value(self, key: str) -> Any:
