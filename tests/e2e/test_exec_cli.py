@@ -148,3 +148,31 @@ def test_rate_limit_headers_reach_token_count(tmp_path: Path) -> None:
     counts = [i.payload for i in load_rollout(rollouts[0]).items
               if i.type == "event_msg" and i.payload.type == "token_count"]
     assert any(c.rate_limits and c.rate_limits.primary and c.rate_limits.primary.used_percent == 42.5 for c in counts)
+
+
+def test_output_schema_and_image_reach_the_request(tmp_path: Path) -> None:
+    import base64
+
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    (tmp_path / "schema.json").write_text(json.dumps(schema))
+    (tmp_path / "pic.png").write_bytes(base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="))
+    with ScriptedModelServer([sc.turn(sc.message('{"ok": true}'), sc.completed())]) as srv:
+        write_config(tmp_path / "home", srv.base_url)
+        run = run_exec(tmp_path / "home", tmp_path, "--output-schema", str(tmp_path / "schema.json"),
+                       "-i", str(tmp_path / "pic.png"), "answer in json")
+    assert run.code == 0, run.stderr
+    body = srv.requests[0].body
+    assert body["text"]["format"] == {"type": "json_schema", "name": "codex_output_schema", "strict": True, "schema": schema}
+    last = body["input"][-1]["content"]
+    assert last[0]["type"] == "input_image" and last[0]["image_url"].startswith("data:image/png;base64,")
+    assert last[1] == {"type": "input_text", "text": "answer in json"}
+    assert run.items("agent_message")[0]["text"] == '{"ok": true}'
+
+
+def test_unreadable_output_schema_is_a_clear_error(tmp_path: Path) -> None:
+    """Bad input tried: --output-schema pointing at a file that is not JSON."""
+    (tmp_path / "bad.json").write_text("{not json")
+    write_config(tmp_path / "home", "http://127.0.0.1:9/v1")
+    run = run_exec(tmp_path / "home", tmp_path, "--output-schema", str(tmp_path / "bad.json"), "x")
+    assert run.code == 1 and "cannot read output schema" in run.stderr
