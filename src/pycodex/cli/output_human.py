@@ -24,7 +24,9 @@ class HumanOutput:
         self._esc = escape
 
         force = {"always": True, "never": False}.get(color)
-        self._err = Console(stderr=True, force_terminal=force, no_color=color == "never", highlight=False)
+        # soft_wrap: long lines are left to the terminal (or the log file), never hard-wrapped.
+        self._err = Console(stderr=True, force_terminal=force, no_color=color == "never", highlight=False,
+                            soft_wrap=True)
         self._config = config
         self._status: Any = None
         self._had_error = False

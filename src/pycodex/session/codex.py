@@ -7,7 +7,7 @@ import itertools
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,7 +44,6 @@ class InitialHistory:
     rollout: LoadedRollout | None = None
     rollout_path: Path | None = None
     forked_from: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class Codex:

@@ -50,11 +50,6 @@ def build_turn_context(
     user_instructions = compose_user_instructions(
         config.user_instructions, read_project_docs(cwd, config.project_doc_max_bytes)
     )
-    extra: dict[str, Any] = {
-        "show_raw_agent_reasoning": config.show_raw_agent_reasoning,
-        "compact_prompt": config.compact_prompt,
-        "provider_id": config.model_provider_id,
-    }
     return TurnContext(
         cwd=cwd,
         approval_policy=config.approval_policy,
@@ -75,7 +70,8 @@ def build_turn_context(
         auto_compact_token_limit=limit,
         shell_name=shell_name,
         base_env=dict(config.env),
-        extra=extra,
+        show_raw_agent_reasoning=config.show_raw_agent_reasoning,
+        compact_prompt=config.compact_prompt,
     )
 
 

@@ -48,7 +48,8 @@ class TurnContext:
     auto_compact_token_limit: int | None = None
     shell_name: str = "bash"
     base_env: dict[str, str] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    show_raw_agent_reasoning: bool = False
+    compact_prompt: str | None = None
 
     def resolve_path(self, path: str | None) -> Path:
         """A model-given path made absolute against cwd (not yet checked or resolved)."""

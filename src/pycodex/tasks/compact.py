@@ -36,7 +36,7 @@ async def compact_history(session: Session, tc: TurnContext, sub_id: str) -> boo
     from pycodex.tasks.regular import TurnFailed, sample_with_retries
 
     history = session.history_snapshot()
-    prompt_text = tc.extra.get("compact_prompt") or load_prompt("compact.md")
+    prompt_text = tc.compact_prompt or load_prompt("compact.md")
     request = [*normalize_history(history), user_message(prompt_text)]
 
     try:

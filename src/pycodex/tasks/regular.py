@@ -187,7 +187,7 @@ async def sample_once(
         prompt = build_prompt(tc, history, tools)
     await session.persist([turn_context_item(tc)])
     result = SamplingResult()
-    show_raw = bool(tc.extra.get("show_raw_agent_reasoning"))
+    show_raw = tc.show_raw_agent_reasoning
     emit = session.send_event_nowait
     text_delta = AgentMessageDelta.model_construct
     async for ev in tc.client.stream(prompt):
