@@ -15,8 +15,9 @@ from pathlib import Path
 from common import (
     ServerProcess,
     codex_binary,
-    codex_config_args,
+    codex_exec_argv,
     pycodex_config,
+    pycodex_exec_argv,
     ratio,
     run_timed,
     summary,
@@ -64,12 +65,9 @@ def main() -> int:
             t = time.perf_counter()
             reconstruct_history(load_rollout(master).items, [])
             w_raw = time.perf_counter() - t
-            w_py, _ = run_timed([sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
-                                 "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), "resume", TID, "next"], env)
+            w_py, _ = run_timed(pycodex_exec_argv(ws, "resume", TID, "next"), env)
             if codex:
-                w_cx, _ = run_timed([str(codex), "exec", "--json", "--skip-git-repo-check", "--model", "gpt-5.5",
-                                     "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws),
-                                     *codex_config_args(srv.base_url), "resume", TID, "next"], env)
+                w_cx, _ = run_timed(codex_exec_argv(codex, ws, srv.base_url, "resume", TID, "next"), env)
             if i:
                 py.append(w_py)
                 raw.append(w_raw)

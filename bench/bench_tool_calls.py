@@ -18,8 +18,9 @@ from pathlib import Path
 from common import (
     ServerProcess,
     codex_binary,
-    codex_config_args,
+    codex_exec_argv,
     pycodex_config,
+    pycodex_exec_argv,
     ratio,
     run_timed,
     summary,
@@ -43,12 +44,9 @@ def main() -> int:
         pycodex_config(home, srv.base_url)
         env = {**os.environ, "PYCODEX_HOME": str(home), "CODEX_HOME": str(ch), "MOCK_API_KEY": "k"}
         for i in range(args.runs + 1):
-            w_py, _ = run_timed([sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
-                                 "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), "run them"], env)
+            w_py, _ = run_timed(pycodex_exec_argv(ws, "run them"), env)
             if codex:
-                w_cx, _ = run_timed([str(codex), "exec", "--json", "--skip-git-repo-check", "--model", "gpt-5.5",
-                                     "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws),
-                                     *codex_config_args(srv.base_url), "run them"], env)
+                w_cx, _ = run_timed(codex_exec_argv(codex, ws, srv.base_url, "run them"), env)
             t = time.perf_counter()
             for _ in range(N):
                 subprocess.run(["/bin/bash", "-c", "true"], check=True)

@@ -83,6 +83,18 @@ def codex_config_args(base_url: str) -> list[str]:
     return out
 
 
+def pycodex_exec_argv(ws: Path, *args: str) -> list[str]:
+    """`pycodex exec --json` with no sandbox, in `ws`."""
+    return [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
+            "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), *args]
+
+
+def codex_exec_argv(codex: Path, ws: Path, base_url: str, *args: str) -> list[str]:
+    """The real `codex exec --json` against the scripted server, with no sandbox, in `ws`."""
+    return [str(codex), "exec", "--json", "--skip-git-repo-check", "--model", "gpt-5.5",
+            "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), *codex_config_args(base_url), *args]
+
+
 def pycodex_config(home: Path, base_url: str) -> None:
     """A PYCODEX_HOME pointing at the scripted server."""
     home.mkdir(parents=True, exist_ok=True)
