@@ -1,14 +1,12 @@
-"""What one model request carries, independent of the wire format."""
+"""What one model request carries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.policies import ReasoningEffort, ReasoningSummary, Verbosity
-
-if TYPE_CHECKING:
-    from pycodex.protocol.models import ResponseItem
 
 
 @dataclass
@@ -29,5 +27,5 @@ class Prompt:
     input: list[ResponseItem]
     tools: list[dict[str, Any]] = field(default_factory=list)
     instructions: str = ""
-    output_schema: dict[str, Any] | None = None
+    output_schema: Any = None
     parallel_tool_calls: bool = True
