@@ -165,3 +165,16 @@ async def test_rollout_write_failure_mid_session_stops_it(tmp_path: Path) -> Non
         await wait_for(conv, ev.TaskComplete)  # refused cleanly, not by an internal error
         await conv.shutdown()
     assert len(srv.requests) == 1  # nothing was sent that could not be recorded
+
+
+def test_resume_keeps_the_recorded_model_unless_overridden(tmp_path: Path) -> None:
+    home, ws = tmp_path / "home", tmp_path
+    turns = [sc.turn(sc.message("a"), sc.completed()), sc.turn(sc.message("b"), sc.completed()),
+             sc.turn(sc.message("c"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        write_config(home, srv.base_url, model="gpt-5.5")
+        assert run_exec(home, ws, "first").code == 0
+        write_config(home, srv.base_url, model="gpt-4.1")  # the config changed since
+        assert run_exec(home, ws, "resume", "--last", "second").code == 0
+        assert run_exec(home, ws, "-m", "gpt-5-mini", "resume", "--last", "third").code == 0
+    assert [r.body["model"] for r in srv.requests] == ["gpt-5.5", "gpt-5.5", "gpt-5-mini"]
