@@ -1,165 +1,191 @@
-"""The Chat Completions wire (Ollama, vLLM, LM Studio, ...): request conversion and decoding."""
+"""The Chat Completions wire (Ollama, vLLM, LM Studio, ...): chunks → ResponseEvents.
+
+Streamed text and reasoning pass through as deltas; the complete items (reasoning, message,
+tool calls) are emitted when the choice finishes, then Completed with the usage, if any.
+"""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pycodex.model import events as me
-from pycodex.model.errors import MalformedStreamError, RetryableStreamError
-from pycodex.model.idle import IdleTimeout, with_idle_timeout
-from pycodex.model.prompt import ModelSettings, Prompt
-from pycodex.protocol import models as m
-from pycodex.protocol.usage import TokenUsage
+from pycodex.model.chat_request import CUSTOM_INPUT, build_chat_request, custom_tool_names
+from pycodex.model.failures import failed_response_error, stream_closed_error
+from pycodex.model.sse import iter_sse, parse_data
 
 if TYPE_CHECKING:
     import httpx
 
+    from pycodex.protocol.models import ResponseItem
+    from pycodex.protocol.usage import TokenUsage
 
-def _tool(spec: dict[str, Any]) -> dict[str, Any] | None:
-    if spec.get("type") == "function":
-        return {"type": "function", "function": {
-            "name": spec["name"], "description": spec.get("description", ""),
-            "parameters": spec.get("parameters", {"type": "object", "properties": {}})}}
-    if spec.get("type") == "custom":
-        # Freeform tools become a function taking the raw text as `input`.
-        return {"type": "function", "function": {
-            "name": spec["name"], "description": spec.get("description", ""),
-            "parameters": {"type": "object", "properties": {"input": {"type": "string"}},
-                           "required": ["input"], "additionalProperties": False}}}
-    return None  # hosted tools (web_search) do not exist on this wire
+__all__ = ["ChatAggregator", "build_chat_request", "custom_tool_names", "decode_chat_stream"]
 
 
-def _content(msg: m.Message) -> Any:
-    parts: list[dict[str, Any]] = []
-    for c in msg.content:
-        if isinstance(c, m.InputImage):
-            parts.append({"type": "image_url", "image_url": {"url": c.image_url}})
-        else:
-            parts.append({"type": "text", "text": c.text})
-    if all(p["type"] == "text" for p in parts):
-        return "".join(p["text"] for p in parts)
-    return parts
+@dataclass
+class _Call:
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
 
 
-def build_chat_messages(prompt: Prompt) -> list[dict[str, Any]]:
-    """History → chat messages: calls become assistant tool_calls, outputs `tool` messages."""
-    out: list[dict[str, Any]] = []
-    if prompt.instructions:
-        out.append({"role": "system", "content": prompt.instructions})
-    pending_reasoning = ""
-    for item in prompt.input:
-        if isinstance(item, m.Message):
-            role = "system" if item.role == "developer" else item.role
-            msg: dict[str, Any] = {"role": role, "content": _content(item)}
-            if role == "assistant" and pending_reasoning:
-                msg["reasoning"] = pending_reasoning
-                pending_reasoning = ""
-            out.append(msg)
-        elif isinstance(item, m.Reasoning):
-            pending_reasoning += "".join(c.text for c in item.content or [])
-        elif isinstance(item, m.FunctionCall | m.CustomToolCall | m.LocalShellCall):
-            if isinstance(item, m.FunctionCall):
-                name, args = item.name, item.arguments
-            elif isinstance(item, m.CustomToolCall):
-                name, args = item.name, json.dumps({"input": item.input})
-            else:
-                name, args = "shell", json.dumps({"command": item.action.command})
-            call = {"id": m.call_id_of(item), "type": "function",
-                    "function": {"name": name, "arguments": args}}
-            last = out[-1] if out else None
-            if last and last["role"] == "assistant" and "tool_calls" in last:
-                last["tool_calls"].append(call)
-            else:
-                out.append({"role": "assistant", "content": None, "tool_calls": [call]})
-        elif isinstance(item, m.FunctionCallOutput | m.CustomToolCallOutput):
-            out.append({"role": "tool", "tool_call_id": item.call_id, "content": item.output})
-    return out
+def _count(raw: dict[str, Any], key: str, sub: str | None = None) -> int:
+    value = raw.get(key)
+    if sub is not None:
+        value = value.get(sub) if isinstance(value, dict) else None
+    return value if type(value) is int and value >= 0 else 0
 
 
-def build_chat_request(prompt: Prompt, settings: ModelSettings) -> dict[str, Any]:
-    """The JSON body for /chat/completions."""
-    tools = [t for t in (_tool(s) for s in prompt.tools) if t is not None]
-    body: dict[str, Any] = {
-        "model": settings.model,
-        "messages": build_chat_messages(prompt),
-        "stream": True,
-        "stream_options": {"include_usage": True},
-    }
-    if tools:
-        body["tools"] = tools
-    return body
+def parse_chat_usage(raw: Any) -> TokenUsage | None:
+    """Chat `usage` → TokenUsage."""
+    if not isinstance(raw, dict):
+        return None
+    from pycodex.protocol.usage import TokenUsage
+
+    inp, out = _count(raw, "prompt_tokens"), _count(raw, "completion_tokens")
+    return TokenUsage(
+        input_tokens=inp,
+        cached_input_tokens=_count(raw, "prompt_tokens_details", "cached_tokens"),
+        output_tokens=out,
+        reasoning_output_tokens=_count(raw, "completion_tokens_details", "reasoning_tokens"),
+        total_tokens=_count(raw, "total_tokens") or inp + out,
+    )
 
 
-def custom_tool_names(prompt_tools: list[dict[str, Any]]) -> set[str]:
-    """Names of freeform tools, whose calls map back to custom tool calls."""
-    return {t["name"] for t in prompt_tools if t.get("type") == "custom"}
+def _reasoning_piece(delta: dict[str, Any]) -> str:
+    # DeepSeek/vLLM say `reasoning_content`, Ollama/OpenRouter `reasoning` (sometimes an object).
+    value = delta.get("reasoning_content") or delta.get("reasoning")
+    if isinstance(value, dict):
+        value = value.get("text")
+    return value if isinstance(value, str) else ""
+
+
+class ChatAggregator:
+    """Folds chat chunks into ResponseEvents (pure: feed parsed chunks, then finish)."""
+
+    def __init__(self, custom_names: frozenset[str] = frozenset()) -> None:
+        self.custom_names = custom_names
+        self.response_id = ""
+        self.usage: TokenUsage | None = None
+        self.finished = False  # a finish_reason arrived
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: dict[int, _Call] = {}
+        self._emitted = False
+
+    def feed(self, chunk: dict[str, Any]) -> list[me.ResponseEvent]:
+        """The events one chunk produces; raises the server's error if it sends one."""
+        if chunk.get("error"):
+            raise failed_response_error(chunk["error"])
+        events: list[me.ResponseEvent] = []
+        rid = chunk.get("id")
+        if isinstance(rid, str) and rid:
+            self.response_id = rid
+        usage = chunk.get("usage")
+        if usage:
+            self.usage = parse_chat_usage(usage)
+        choices = chunk.get("choices")
+        if not isinstance(choices, list):
+            return events
+        for choice in choices:
+            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                continue  # we ask for one choice; others would be alternatives, not parts
+            delta = choice.get("delta")
+            if isinstance(delta, dict):
+                self._delta(delta, events)
+            if choice.get("finish_reason"):
+                self.finished = True
+                events.extend(self._items())
+        return events
+
+    def _delta(self, delta: dict[str, Any], events: list[me.ResponseEvent]) -> None:
+        content = delta.get("content")
+        if isinstance(content, str) and content:
+            self._text.append(content)
+            events.append(me.OutputTextDelta(content))
+        piece = _reasoning_piece(delta)
+        if piece:
+            self._reasoning.append(piece)
+            events.append(me.ReasoningContentDelta(piece))
+        calls = delta.get("tool_calls")
+        if isinstance(calls, list):
+            for tc in calls:
+                if isinstance(tc, dict):
+                    self._call_piece(tc)
+
+    def _call_piece(self, tc: dict[str, Any]) -> None:
+        index = tc.get("index")
+        if type(index) is not int:
+            # No index: a new id starts a new call, anything else continues the last one.
+            last = max(self._calls, default=-1)
+            fresh = last < 0 or (tc.get("id") and tc.get("id") != self._calls[last].id)
+            index = last + 1 if fresh else last
+        slot = self._calls.setdefault(index, _Call())
+        if isinstance(tc.get("id"), str) and tc["id"]:
+            slot.id = tc["id"]
+        fn = tc.get("function")
+        if isinstance(fn, dict):
+            # Names and arguments arrive in fragments that concatenate (OpenAI streaming).
+            if isinstance(fn.get("name"), str):
+                slot.name += fn["name"]
+            if isinstance(fn.get("arguments"), str):
+                slot.arguments += fn["arguments"]
+
+    def _items(self) -> list[me.ResponseEvent]:
+        if self._emitted:
+            return []
+        self._emitted = True
+        from pycodex.protocol import models as m
+
+        items: list[ResponseItem] = []
+        if self._reasoning:
+            items.append(m.Reasoning(content=[m.ReasoningText(text="".join(self._reasoning))]))
+        if self._text:
+            items.append(m.assistant_message("".join(self._text)))
+        for _, call in sorted(self._calls.items()):
+            items.append(self._call_item(call))
+        return [me.OutputItemDone(i) for i in items]
+
+    def _call_item(self, call: _Call) -> ResponseItem:
+        from pycodex.protocol import models as m
+
+        call_id = call.id or f"call_{uuid.uuid4().hex[:24]}"
+        if call.name in self.custom_names:
+            try:
+                parsed = json.loads(call.arguments or "{}")
+            except ValueError:
+                parsed = None
+            raw = parsed.get(CUSTOM_INPUT) if isinstance(parsed, dict) else None
+            # A model that ignored the wrapper object still gets its text through.
+            text = raw if isinstance(raw, str) else call.arguments
+            return m.CustomToolCall(call_id=call_id, name=call.name, input=text)
+        return m.FunctionCall(call_id=call_id, name=call.name, arguments=call.arguments or "{}")
+
+    def finish(self) -> list[me.ResponseEvent]:
+        """The items not yet emitted, then Completed."""
+        return [*self._items(), me.Completed(self.response_id, self.usage)]
 
 
 async def decode_chat_stream(
-    response: httpx.Response, idle_timeout: float, custom_names: set[str] | None = None
+    response: httpx.Response, idle_seconds: float, custom_names: frozenset[str] = frozenset()
 ) -> AsyncIterator[me.ResponseEvent]:
-    """Chat chunks → the same ResponseEvents as the Responses wire."""
-    from httpx_sse import EventSource
-
-    custom_names = custom_names or set()
-    source = with_idle_timeout(EventSource(response).aiter_sse(), idle_timeout).__aiter__()
-    text: list[str] = []
-    reasoning: list[str] = []
-    calls: dict[int, dict[str, Any]] = {}
-    usage: TokenUsage | None = None
-    rid = ""
-    while True:
-        try:
-            sse = await anext(source)
-        except StopAsyncIteration:
+    """The response's events, ending with Completed; raises a ModelError otherwise."""
+    agg = ChatAggregator(custom_names)
+    done = False
+    async for sse in iter_sse(response, idle_seconds):
+        raw = sse.data
+        if not raw:
+            continue
+        if raw.strip() == "[DONE]":
+            done = True
             break
-        except IdleTimeout as e:
-            raise RetryableStreamError("stream disconnected before completion: idle timeout") from e
-        if sse.data.strip() == "[DONE]":
-            break
-        try:
-            chunk = json.loads(sse.data)
-        except json.JSONDecodeError as e:
-            raise MalformedStreamError(f"malformed SSE data from the model server: {sse.data[:200]!r}") from e
-        rid = chunk.get("id", rid)
-        if chunk.get("usage"):
-            u = chunk["usage"]
-            usage = TokenUsage(
-                input_tokens=u.get("prompt_tokens", 0),
-                cached_input_tokens=(u.get("prompt_tokens_details") or {}).get("cached_tokens", 0),
-                output_tokens=u.get("completion_tokens", 0),
-                total_tokens=u.get("total_tokens", 0),
-            )
-        for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
-            if delta.get("content"):
-                text.append(delta["content"])
-                yield me.OutputTextDelta(delta["content"])
-            r = delta.get("reasoning_content") or delta.get("reasoning")
-            if r:
-                reasoning.append(r)
-                yield me.ReasoningContentDelta(r)
-            for tc in delta.get("tool_calls") or []:
-                slot = calls.setdefault(int(tc.get("index", 0)), {"id": "", "name": "", "args": ""})
-                slot["id"] = tc.get("id") or slot["id"]
-                fn = tc.get("function") or {}
-                slot["name"] += fn.get("name") or ""
-                slot["args"] += fn.get("arguments") or ""
-    if not text and not calls and not reasoning and usage is None:
-        raise RetryableStreamError("stream disconnected before completion: empty response")
-    if reasoning:
-        yield me.OutputItemDone(m.Reasoning(content=[m.ReasoningText(text="".join(reasoning))]))
-    if text:
-        yield me.OutputItemDone(m.assistant_message("".join(text)))
-    for _, c in sorted(calls.items()):
-        if c["name"] in custom_names:
-            try:
-                raw = json.loads(c["args"] or "{}").get("input", "")
-            except (json.JSONDecodeError, AttributeError):
-                raw = c["args"]
-            yield me.OutputItemDone(m.CustomToolCall(call_id=c["id"], name=c["name"], input=str(raw)))
-        else:
-            yield me.OutputItemDone(m.FunctionCall(call_id=c["id"], name=c["name"], arguments=c["args"]))
-    yield me.Completed(rid, usage)
+        for event in agg.feed(parse_data(sse.event, raw)):
+            yield event
+    if not done and not agg.finished:
+        raise stream_closed_error()
+    for event in agg.finish():
+        yield event

@@ -1,48 +1,49 @@
-"""The model client: one streaming request, HTTP retries, rate-limit headers."""
+"""The model client: one streaming request per call, HTTP-level retries, rate-limit headers.
+
+Two retry levels, as in Codex:
+- here, the HTTP request is retried `request_max_retries` times on transport errors and on
+  408/409/429/5xx (waiting the server's Retry-After, else `backoff`); then the error is raised;
+- the caller (the turn loop) retries the whole request on any `RetryableStreamError` up to
+  `stream_max_retries` times, with `backoff` or the error's `retry_after`.
+
+Heavy modules (httpx, pydantic models) are imported on first use so that importing the client
+costs almost nothing.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
+import json
 import os
-import random
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pycodex.model.errors import ApiError, RetryableStreamError
-from pycodex.model.events import RateLimits, ResponseEvent
-from pycodex.model.prompt import ModelSettings, Prompt
-from pycodex.model.providers import ModelProviderInfo, api_key_for
-from pycodex.model.ratelimits import parse_rate_limits
-from pycodex.protocol.events import CodexErrorInfo
+from pycodex.model.retry import backoff
 
 if TYPE_CHECKING:
     import httpx
 
-RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+    from pycodex.model.events import ResponseEvent
+    from pycodex.model.prompt import ModelSettings, Prompt
+    from pycodex.model.providers import ModelProviderInfo
+
+__all__ = ["DEFAULT_ORIGINATOR", "ModelClient", "backoff"]
+
+DEFAULT_ORIGINATOR = "pycodex_exec"
+ORIGINATOR_ENV = "CODEX_INTERNAL_ORIGINATOR_OVERRIDE"
+CONNECT_TIMEOUT_S = 30.0
+WRITE_TIMEOUT_S = 60.0
+MAX_ERROR_BODY = 64 * 1024  # an error page is for a message, not for memory
+
+Decoder = Callable[["httpx.Response", float], AsyncIterator["ResponseEvent"]]
 
 
-def backoff(attempt: int) -> float:
-    """Seconds to wait before retry `attempt` (1-based): 0.2 s doubling, ±10 % jitter."""
-    delay: float = 0.2 * (2 ** max(0, attempt - 1)) * random.uniform(0.9, 1.1)
-    return delay
-
-
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """The server's Retry-After (seconds or an HTTP date), if any."""
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        when = email.utils.parsedate_to_datetime(raw)
-        return max(0.0, when.timestamp() - time.time()) if when else None
+def _header_safe(value: str) -> bool:
+    # A control character would make httpx refuse the whole request.
+    return value.isprintable()
 
 
 class ModelClient:
-    """Streams responses from one provider for one model."""
+    """Streams responses for one conversation from one provider and model."""
 
     def __init__(
         self,
@@ -50,124 +51,152 @@ class ModelClient:
         settings: ModelSettings,
         conversation_id: str,
         http: httpx.AsyncClient | None = None,
-        env: dict[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.provider = provider
         self.settings = settings
         self.conversation_id = conversation_id
         self._http = http
-        self._env = dict(os.environ) if env is None else env
+        self._owns_http = http is None
+        self._env: Mapping[str, str] = dict(os.environ) if env is None else env
+
+    # ---- the request ------------------------------------------------------------------------
+
+    def headers(self) -> dict[str, str]:
+        """The request headers; raises MissingApiKeyError when the provider's key is unset."""
+        from pycodex import __version__
+        from pycodex.model.providers import api_key_for
+
+        originator = self._env.get(ORIGINATOR_ENV, "").strip() or DEFAULT_ORIGINATOR
+        if not _header_safe(originator):
+            originator = DEFAULT_ORIGINATOR
+        headers = {
+            "content-type": "application/json",
+            "accept": "text/event-stream",
+            "originator": originator,
+            "user-agent": f"{originator}/{__version__}",
+            "session_id": self.conversation_id,
+            "conversation_id": self.conversation_id,
+        }
+        if self.provider.wire_api == "responses":
+            headers["openai-beta"] = "responses=experimental"
+        key = api_key_for(self.provider, self._env)
+        if key:
+            headers["authorization"] = f"Bearer {key}"
+        # Provider headers win; names are case-insensitive, so merge them lowercased.
+        for name, value in self.provider.headers(self._env).items():
+            if _header_safe(name) and _header_safe(value):
+                headers[name.lower()] = value
+        return headers
+
+    def build(self, prompt: Prompt) -> tuple[str, dict[str, Any], Decoder]:
+        """The URL, the JSON body and the stream decoder for this provider's wire."""
+        if self.provider.wire_api == "chat":
+            from pycodex.model.chat import build_chat_request, custom_tool_names, decode_chat_stream
+
+            names = custom_tool_names(prompt.tools)
+
+            def decode(response: httpx.Response, idle: float) -> AsyncIterator[ResponseEvent]:
+                return decode_chat_stream(response, idle, names)
+
+            body = build_chat_request(prompt, self.settings)
+            return self.provider.url("/chat/completions"), body, decode
+        from pycodex.model.responses import build_responses_request, decode_responses_stream
+
+        body = build_responses_request(prompt, self.settings, self.conversation_id)
+        return self.provider.url("/responses"), body, decode_responses_stream
+
+    # ---- streaming --------------------------------------------------------------------------
+
+    async def stream(self, prompt: Prompt) -> AsyncIterator[ResponseEvent]:
+        """The response to one request as events, ending with Completed; raises a ModelError."""
+        from pycodex.model.events import RateLimits
+        from pycodex.model.ratelimits import parse_rate_limits
+
+        url, body, decode = self.build(prompt)
+        headers = self.headers()
+        idle = self.provider.stream_idle_timeout_ms / 1000
+        response = await self._send(url, body, headers, idle)
+        try:
+            snapshot = parse_rate_limits(response.headers)
+            if snapshot is not None:
+                yield RateLimits(snapshot)
+            async for event in decode(response, idle):
+                yield event
+        finally:
+            await response.aclose()
+
+    async def _send(
+        self, url: str, body: dict[str, Any], headers: dict[str, str], idle: float
+    ) -> httpx.Response:
+        """POST with HTTP-level retries; returns the open 2xx streaming response."""
+        import asyncio  # loaded by whoever runs this coroutine; not needed to import the client
+
+        from pycodex.model.errors import RetryableStreamError
+        from pycodex.model.failures import status_error, transport_error
+        from pycodex.model.http import import_httpx
+        from pycodex.model.ratelimits import parse_rate_limits
+        from pycodex.model.retry import retry_after_seconds
+
+        httpx = import_httpx()
+        client = self._client()
+        # Serialised once for every attempt; compact and UTF-8 as httpx's json= would be.
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        # The read timeout is the idle timeout: it bounds every wait for data from the server.
+        timeout = httpx.Timeout(CONNECT_TIMEOUT_S, connect=CONNECT_TIMEOUT_S, read=idle,
+                                write=WRITE_TIMEOUT_S, pool=CONNECT_TIMEOUT_S)
+        params = self.provider.query_params or None
+        attempts = self.provider.request_max_retries + 1
+        for attempt in range(1, attempts + 1):
+            request = client.build_request(
+                "POST", url, content=content, headers=headers, params=params, timeout=timeout
+            )
+            try:
+                response = await client.send(request, stream=True)
+            except httpx.RequestError as e:
+                error: Exception = transport_error(url, e)
+            else:
+                if response.is_success:
+                    return response
+                text = await _read_error_body(response)
+                error = status_error(
+                    response.status_code,
+                    response.reason_phrase,
+                    text,
+                    retry_after=retry_after_seconds(response.headers),
+                    rate_limits=parse_rate_limits(response.headers),
+                )
+            if not isinstance(error, RetryableStreamError) or attempt == attempts:
+                raise error
+            await asyncio.sleep(error.retry_after if error.retry_after is not None else backoff(attempt))
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             from pycodex.model.http import import_httpx
 
             httpx = import_httpx()
-            self._http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None))
+            # Loading the CA bundle costs ~50 ms; plain-http providers never need it.
+            self._http = httpx.AsyncClient(verify=self.provider.base_url.startswith("https://"))
         return self._http
 
-    def _headers(self) -> dict[str, str]:
-        headers = {
-            "accept": "text/event-stream",
-            "content-type": "application/json",
-            "originator": self._env.get("CODEX_INTERNAL_ORIGINATOR_OVERRIDE", "pycodex_exec"),
-            "session_id": self.conversation_id,
-            "conversation_id": self.conversation_id,
-        }
-        key = api_key_for(self.provider, self._env)
-        if key:
-            headers["authorization"] = f"Bearer {key}"
-        headers.update(self.provider.headers(self._env))
-        return headers
-
-    async def stream(self, prompt: Prompt) -> AsyncIterator[ResponseEvent]:
-        """The response to one request, as events; raises a ModelError on failure."""
-        headers = self._headers()
-        if self.provider.wire_api == "chat":
-            from pycodex.model.chat import build_chat_request, decode_chat_stream
-
-            path, body = "/chat/completions", build_chat_request(prompt, self.settings)
-            decode: Any = decode_chat_stream
-        else:
-            from pycodex.model.responses import build_responses_request, decode_responses_stream
-
-            path = "/responses"
-            body = build_responses_request(prompt, self.settings, self.conversation_id)
-            headers.setdefault("OpenAI-Beta", "responses=experimental")
-            decode = decode_responses_stream
-        url = self.provider.base_url.rstrip("/") + path
-        idle = self.provider.stream_idle_timeout_ms / 1000
-        async with self._open(url, body, headers) as response:
-            snapshot = parse_rate_limits(response.headers)
-            if snapshot is not None:
-                yield RateLimits(snapshot)
-            async for event in decode(response, idle):
-                yield event
-
-    def _open(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
-        return _RetryingStream(self._client(), url, body, headers, self.provider)
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
 
-class _RetryingStream:
-    """Opens the streaming POST, retrying transport errors and retryable statuses."""
-
-    def __init__(
-        self, http: httpx.AsyncClient, url: str, body: dict[str, Any], headers: dict[str, str],
-        provider: ModelProviderInfo,
-    ) -> None:
-        self._http, self._url, self._body, self._headers = http, url, body, headers
-        self._provider = provider
-        self._cm: Any = None
-
-    async def __aenter__(self) -> httpx.Response:
-        import httpx
-
-        params = self._provider.query_params or None
-        attempts = self._provider.request_max_retries + 1
-        for attempt in range(1, attempts + 1):
-            last = attempt == attempts
-            cm = self._http.stream("POST", self._url, json=self._body, headers=self._headers, params=params)
-            try:
-                response = await cm.__aenter__()
-            except httpx.TransportError as e:
-                if last:
-                    raise RetryableStreamError(
-                        f"stream disconnected before completion: {type(e).__name__}: {e}",
-                    ) from e
-                await asyncio.sleep(backoff(attempt))
-                continue
-            if response.status_code < 400:
-                self._cm = cm
-                return response
-            text = (await response.aread()).decode("utf-8", errors="replace")
-            await cm.__aexit__(None, None, None)
-            status = response.status_code
-            if status in RETRYABLE_STATUS and not last:
-                await asyncio.sleep(retry_after_seconds(response.headers) or backoff(attempt))
-                continue
-            raise _status_error(status, text, retry_after_seconds(response.headers))
-        raise AssertionError("unreachable")
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._cm is not None:
-            await self._cm.__aexit__(*exc)
-
-
-def _status_error(status: int, text: str, retry_after: float | None) -> Exception:
-    from pycodex.model.errors import ContextWindowExceededError, UsageLimitReachedError
-
-    lowered = text.lower()
-    if "context_length_exceeded" in lowered:
-        return ContextWindowExceededError(text)
-    if status == 429 and ("usage_limit" in lowered or "insufficient_quota" in lowered):
-        return UsageLimitReachedError(text)
-    if status in RETRYABLE_STATUS:
-        return RetryableStreamError(
-            f"unexpected status {status}: {text}", retry_after
-        )
-    info = {
-        400: CodexErrorInfo.BAD_REQUEST,
-        401: CodexErrorInfo.UNAUTHORIZED,
-        403: CodexErrorInfo.UNAUTHORIZED,
-    }.get(status, CodexErrorInfo.HTTP_CONNECTION_FAILED)
-    return ApiError(status, text or f"HTTP {status}", info)
+async def _read_error_body(response: httpx.Response) -> str:
+    """The error answer's text (at most MAX_ERROR_BODY bytes); "" if the connection fails."""
+    data = bytearray()
+    try:
+        async for chunk in response.aiter_bytes():
+            data += chunk
+            if len(data) >= MAX_ERROR_BODY:
+                break
+    except Exception:  # the status alone still makes a useful error
+        pass
+    finally:
+        await response.aclose()
+    return bytes(data[:MAX_ERROR_BODY]).decode("utf-8", errors="replace")

@@ -1,55 +1,74 @@
-"""What a model stream yields, independent of the wire format."""
+"""What a model stream yields, independent of the wire format.
+
+Small slotted dataclasses: a long answer yields one per delta, so they must stay cheap.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pycodex.protocol.models import ResponseItem
-from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage
+if TYPE_CHECKING:
+    from pycodex.protocol.models import ResponseItem
+    from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage
 
 
 @dataclass(slots=True)
 class Created:
-    pass
+    """The server accepted the request (`response.created`)."""
 
 
 @dataclass(slots=True)
 class OutputItemAdded:
+    """An output item started (used for web search begin)."""
+
     item: ResponseItem
 
 
 @dataclass(slots=True)
 class OutputItemDone:
+    """A complete output item: a message, reasoning, or a tool call."""
+
     item: ResponseItem
 
 
 @dataclass(slots=True)
 class OutputTextDelta:
+    """A piece of the assistant's answer text."""
+
     delta: str
 
 
 @dataclass(slots=True)
 class ReasoningSummaryDelta:
+    """A piece of the reasoning summary."""
+
     delta: str
 
 
 @dataclass(slots=True)
 class ReasoningContentDelta:
+    """A piece of the raw reasoning text."""
+
     delta: str
 
 
 @dataclass(slots=True)
 class ReasoningSummaryPartAdded:
-    pass
+    """A new reasoning summary section starts."""
 
 
 @dataclass(slots=True)
 class RateLimits:
+    """Rate-limit usage from the response headers; comes before any other event."""
+
     snapshot: RateLimitSnapshot
 
 
 @dataclass(slots=True)
 class Completed:
+    """The response finished; always the last event of a successful stream."""
+
     response_id: str
     usage: TokenUsage | None
 
@@ -65,3 +84,17 @@ ResponseEvent = (
     | RateLimits
     | Completed
 )
+
+__all__ = [
+    "Completed",
+    "Created",
+    "OutputItemAdded",
+    "OutputItemDone",
+    "OutputTextDelta",
+    "RateLimits",
+    "ReasoningContentDelta",
+    "ReasoningSummaryDelta",
+    "ReasoningSummaryPartAdded",
+    "ResponseEvent",
+]
+

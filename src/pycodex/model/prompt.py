@@ -1,12 +1,14 @@
-"""What one model request carries."""
+"""What one model request carries, independent of the wire format."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.policies import ReasoningEffort, ReasoningSummary, Verbosity
+
+if TYPE_CHECKING:
+    from pycodex.protocol.models import ResponseItem
 
 
 @dataclass
@@ -27,5 +29,5 @@ class Prompt:
     input: list[ResponseItem]
     tools: list[dict[str, Any]] = field(default_factory=list)
     instructions: str = ""
-    output_schema: Any = None
+    output_schema: dict[str, Any] | None = None
     parallel_tool_calls: bool = True

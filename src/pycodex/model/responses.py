@@ -1,32 +1,31 @@
-"""The OpenAI Responses wire: request body and SSE decoding."""
+"""The OpenAI Responses wire: the request body, and SSE events → ResponseEvents."""
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from pycodex.model import events as me
-from pycodex.model.errors import (
-    ContextWindowExceededError,
-    MalformedStreamError,
-    RetryableStreamError,
-    UsageLimitReachedError,
-)
-from pycodex.model.idle import IdleTimeout, with_idle_timeout
-from pycodex.model.prompt import ModelSettings, Prompt
-from pycodex.protocol.json import dump_response_item, response_item_adapter
-from pycodex.protocol.usage import TokenUsage
+from pycodex.model.errors import DISCONNECTED, MalformedStreamError, RetryableStreamError
+from pycodex.model.failures import failed_response_error, stream_closed_error
+from pycodex.model.sse import iter_sse, malformed_data_error, parse_data
 
 if TYPE_CHECKING:
     import httpx
+
+    from pycodex.model.prompt import ModelSettings, Prompt
+    from pycodex.protocol.models import ResponseItem
+    from pycodex.protocol.usage import TokenUsage
+
+OUTPUT_SCHEMA_NAME = "codex_output_schema"
 
 
 def build_responses_request(
     prompt: Prompt, settings: ModelSettings, conversation_id: str
 ) -> dict[str, Any]:
-    """The JSON body, keys in the order Codex sends them."""
+    """The JSON body for POST /responses, keys in the order Codex sends them."""
+    from pycodex.protocol.json import dump_response_item
+
     body: dict[str, Any] = {"model": settings.model}
     if prompt.instructions:
         body["instructions"] = prompt.instructions
@@ -43,6 +42,7 @@ def build_responses_request(
         body["reasoning"] = reasoning
     body["store"] = False
     body["stream"] = True
+    # Encrypted reasoning lets a stateless (store=false) conversation keep its reasoning.
     body["include"] = ["reasoning.encrypted_content"] if settings.supports_reasoning else []
     body["prompt_cache_key"] = conversation_id
     text: dict[str, Any] = {}
@@ -51,7 +51,7 @@ def build_responses_request(
     if prompt.output_schema is not None:
         text["format"] = {
             "type": "json_schema",
-            "name": "codex_output_schema",
+            "name": OUTPUT_SCHEMA_NAME,
             "strict": True,
             "schema": prompt.output_schema,
         }
@@ -60,102 +60,149 @@ def build_responses_request(
     return body
 
 
+# ---- decoding (pure) ------------------------------------------------------------------------
+
+
+def _count(raw: Any, key: str, sub: str | None = None) -> int:
+    value = raw.get(key)
+    if sub is not None:
+        value = value.get(sub) if isinstance(value, dict) else None
+    return value if type(value) is int and value >= 0 else 0
+
+
 def parse_usage(raw: Any) -> TokenUsage | None:
-    """Responses usage → TokenUsage."""
+    """Responses `usage` → TokenUsage (missing or garbled counts are 0)."""
     if not isinstance(raw, dict):
         return None
-    inp = int(raw.get("input_tokens") or 0)
-    out = int(raw.get("output_tokens") or 0)
+    from pycodex.protocol.usage import TokenUsage
+
+    inp, out = _count(raw, "input_tokens"), _count(raw, "output_tokens")
     return TokenUsage(
         input_tokens=inp,
-        cached_input_tokens=int((raw.get("input_tokens_details") or {}).get("cached_tokens") or 0),
+        cached_input_tokens=_count(raw, "input_tokens_details", "cached_tokens"),
         output_tokens=out,
-        reasoning_output_tokens=int(
-            (raw.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
-        ),
-        total_tokens=int(raw.get("total_tokens") or inp + out),
+        reasoning_output_tokens=_count(raw, "output_tokens_details", "reasoning_tokens"),
+        total_tokens=_count(raw, "total_tokens") or inp + out,
     )
 
 
-_TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(ms|s)", re.IGNORECASE)
+def parse_item(raw: Any, where: str) -> ResponseItem | None:
+    """A validated item; None for an item type we do not know (skipped, as Codex does)."""
+    from pydantic import ValidationError
 
+    from pycodex.protocol.json import response_item_adapter
 
-def _failed(error: Any) -> Exception:
-    error = error if isinstance(error, dict) else {}
-    code = str(error.get("code") or "")
-    message = str(error.get("message") or "the response failed")
-    if code == "context_length_exceeded":
-        return ContextWindowExceededError(message)
-    if code in ("insufficient_quota", "usage_limit_reached", "usage_not_included"):
-        return UsageLimitReachedError(message)
-    delay = None
-    m = _TRY_AGAIN.search(message)
-    if m:
-        delay = float(m.group(1)) / (1000 if m.group(2).lower() == "ms" else 1)
-    return RetryableStreamError(f"stream disconnected before completion: {message}", delay)
-
-
-def _item(raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise MalformedStreamError(f"malformed {where} event from the model server: no item object")
     try:
-        return response_item_adapter().validate_python(raw)
-    except ValueError:
-        return None  # an item type we do not know: skipped, not fatal
+        item: ResponseItem = response_item_adapter().validate_python(raw)
+    except ValidationError as e:
+        errors = e.errors()
+        if any(err["type"] in ("union_tag_invalid", "union_tag_not_found") for err in errors):
+            return None
+        first = errors[0]
+        loc = ".".join(str(p) for p in first["loc"][1:]) or "item"
+        raise MalformedStreamError(
+            f"malformed {raw.get('type')!r} item in {where} from the model server: "
+            f"{loc}: {first['msg']}"
+        ) from None
+    return item
+
+
+def _text_delta(d: dict[str, Any]) -> me.ResponseEvent:
+    delta = d.get("delta")
+    return me.OutputTextDelta(delta if type(delta) is str else "")
+
+
+def _summary_delta(d: dict[str, Any]) -> me.ResponseEvent:
+    delta = d.get("delta")
+    return me.ReasoningSummaryDelta(delta if type(delta) is str else "")
+
+
+def _reasoning_delta(d: dict[str, Any]) -> me.ResponseEvent:
+    delta = d.get("delta")
+    return me.ReasoningContentDelta(delta if type(delta) is str else "")
+
+
+def _item_done(d: dict[str, Any]) -> me.ResponseEvent | None:
+    item = parse_item(d.get("item"), "response.output_item.done")
+    return None if item is None else me.OutputItemDone(item)
+
+
+def _item_added(d: dict[str, Any]) -> me.ResponseEvent | None:
+    item = parse_item(d.get("item"), "response.output_item.added")
+    return None if item is None else me.OutputItemAdded(item)
+
+
+def _completed(d: dict[str, Any]) -> me.ResponseEvent:
+    resp = d.get("response")
+    resp = resp if isinstance(resp, dict) else {}
+    rid = resp.get("id")
+    return me.Completed(rid if isinstance(rid, str) else "", parse_usage(resp.get("usage")))
+
+
+def _failed(d: dict[str, Any]) -> me.ResponseEvent:
+    resp = d.get("response")
+    raise failed_response_error(resp.get("error") if isinstance(resp, dict) else None)
+
+
+def _error(d: dict[str, Any]) -> me.ResponseEvent:
+    raise failed_response_error(d.get("error") if isinstance(d.get("error"), dict) else d)
+
+
+def _incomplete(d: dict[str, Any]) -> me.ResponseEvent:
+    resp = d.get("response")
+    details = resp.get("incomplete_details") if isinstance(resp, dict) else None
+    reason = details.get("reason") if isinstance(details, dict) else None
+    raise RetryableStreamError(
+        f"{DISCONNECTED}: incomplete response returned, reason: {reason or 'unknown'}"
+    )
+
+
+_HANDLERS: dict[str, Callable[[dict[str, Any]], me.ResponseEvent | None]] = {
+    "response.output_text.delta": _text_delta,
+    "response.reasoning_summary_text.delta": _summary_delta,
+    "response.reasoning_text.delta": _reasoning_delta,
+    "response.output_item.done": _item_done,
+    "response.output_item.added": _item_added,
+    "response.reasoning_summary_part.added": lambda _d: me.ReasoningSummaryPartAdded(),
+    "response.created": lambda _d: me.Created(),
+    "response.completed": _completed,
+    "response.failed": _failed,
+    "response.incomplete": _incomplete,
+    "error": _error,
+}
+
+
+def decode_event(data: dict[str, Any]) -> me.ResponseEvent | None:
+    """One SSE event's JSON → a ResponseEvent (None if it carries nothing we use)."""
+    handler = _HANDLERS.get(data.get("type"))  # type: ignore[arg-type]
+    return None if handler is None else handler(data)
+
+
+# ---- the stream -----------------------------------------------------------------------------
 
 
 async def decode_responses_stream(
-    response: httpx.Response, idle_timeout: float
+    response: httpx.Response, idle_seconds: float
 ) -> AsyncIterator[me.ResponseEvent]:
-    """SSE events → ResponseEvents; ends after response.completed."""
-    from httpx_sse import EventSource
-
-    source = with_idle_timeout(EventSource(response).aiter_sse(), idle_timeout).__aiter__()
-    loads = json.loads
-    while True:
-        try:
-            sse = await anext(source)
-        except StopAsyncIteration:
-            return
-        except IdleTimeout as e:
-            raise RetryableStreamError(
-                f"stream disconnected before completion: idle timeout waiting for SSE ({idle_timeout:g}s)"
-            ) from e
-        except Exception as e:  # transport errors mid-stream
-            raise RetryableStreamError(
-                f"stream disconnected before completion: {type(e).__name__}: {e}"
-            ) from e
-        if not sse.data:
+    """The response's events, ending with Completed; raises a ModelError otherwise."""
+    handlers = _HANDLERS
+    async for sse in iter_sse(response, idle_seconds):
+        raw = sse.data
+        if not raw:
             continue
-        try:
-            data = loads(sse.data)
-        except json.JSONDecodeError as e:
-            raise MalformedStreamError(
-                f"malformed SSE data from the model server (event {sse.event or 'message'!r}): "
-                f"{sse.data[:200]!r}"
-            ) from e
-        kind = data.get("type") if isinstance(data, dict) else None
-        if kind == "response.output_text.delta":
-            yield me.OutputTextDelta(data.get("delta", ""))
-        elif kind == "response.reasoning_summary_text.delta":
-            yield me.ReasoningSummaryDelta(data.get("delta", ""))
-        elif kind == "response.reasoning_text.delta":
-            yield me.ReasoningContentDelta(data.get("delta", ""))
-        elif kind == "response.output_item.done":
-            item = _item(data.get("item"))
-            if item is not None:
-                yield me.OutputItemDone(item)
-        elif kind == "response.output_item.added":
-            item = _item(data.get("item"))
-            if item is not None:
-                yield me.OutputItemAdded(item)
-        elif kind == "response.reasoning_summary_part.added":
-            yield me.ReasoningSummaryPartAdded()
-        elif kind == "response.created":
-            yield me.Created()
-        elif kind == "response.completed":
-            resp = data.get("response") or {}
-            yield me.Completed(str(resp.get("id", "")), parse_usage(resp.get("usage")))
+        data = parse_data(sse.event, raw)
+        kind = data.get("type")
+        if kind is not None and type(kind) is not str:
+            raise malformed_data_error(sse.event, raw, "its type is not a string")
+        handler = handlers.get(kind)  # type: ignore[arg-type]
+        if handler is None:
+            continue  # an event we do not use (e.g. content_part.added)
+        event = handler(data)
+        if event is None:
+            continue
+        yield event
+        if type(event) is me.Completed:
             return
-        elif kind == "response.failed":
-            raise _failed((data.get("response") or {}).get("error"))
-        elif kind == "error":
-            raise _failed(data.get("error") or data)
+    raise stream_closed_error()

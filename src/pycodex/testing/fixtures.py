@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import Protocol
 
 import pytest
 
@@ -10,13 +11,19 @@ from pycodex.testing.scenario import Turn
 from pycodex.testing.server import ScriptedModelServer
 
 
+class ModelServerFactory(Protocol):
+    """`model_server(turns, repeat=False)` → a started server."""
+
+    def __call__(self, turns: list[Turn], *, repeat: bool = False) -> ScriptedModelServer: ...
+
+
 @pytest.fixture
-def model_server() -> Iterator[Callable[[list[Turn]], ScriptedModelServer]]:
+def model_server() -> Iterator[ModelServerFactory]:
     """A factory: `srv = model_server([turn(...)])`; every server is stopped at teardown."""
     started: list[ScriptedModelServer] = []
 
-    def make(turns: list[Turn]) -> ScriptedModelServer:
-        srv = ScriptedModelServer(turns).start()
+    def make(turns: list[Turn], *, repeat: bool = False) -> ScriptedModelServer:
+        srv = ScriptedModelServer(turns, repeat=repeat).start()
         started.append(srv)
         return srv
 

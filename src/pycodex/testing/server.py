@@ -1,7 +1,12 @@
-"""A real HTTP server on 127.0.0.1 that plays scripted Responses / Chat SSE streams.
+"""A real HTTP/1.1 server on 127.0.0.1 that plays scripted Responses / Chat SSE streams.
 
-Runs its own event loop in a background thread, so sync code, async tests and other
-processes (pycodex exec, the real Codex CLI) can all talk to it.
+It runs its own event loop in a background thread, so sync code, async tests and other
+processes (pycodex exec, the real Codex CLI) can all talk to it. Each POST to `/v1/responses`
+or `/v1/chat/completions` consumes the next turn of the scenario. Streams are close-delimited
+(`connection: close`), as a dropped stream must look like an early end; short answers
+(errors, `/v1/models`) keep the connection alive.
+
+    python -m pycodex.testing.server --scenario demo|FILE.json [--port N] [--repeat]
 """
 
 from __future__ import annotations
@@ -13,128 +18,127 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from pycodex.testing.http11 import BadRequest, Request, read_request, response_head
+from pycodex.testing.render import DROP, STALL, Pause, Segment, render_chat, render_responses
 from pycodex.testing.scenario import Turn
+
+READER_LIMIT = 1024 * 1024  # the longest request head we accept
 
 
 @dataclass
 class RecordedRequest:
-    """One request the server received."""
+    """One request the server received (every method and path, in arrival order)."""
 
     method: str
     path: str
-    headers: dict[str, str]
-    body: Any = None
+    headers: dict[str, str]  # lowercased names
+    body: Any = None  # parsed JSON; the text if it was not JSON; None if empty
+    query: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def body_json(self) -> Any:
+        """The parsed JSON body (same as `body`)."""
+        return self.body
 
 
-@dataclass
-class _Rendered:
-    turn: Turn
-    chunks: list[bytes | None] = field(default_factory=list)  # None = stall marker
+class _Prepared:
+    """A turn with its renderings, made once (the Responses one ahead of time)."""
+
+    def __init__(self, turn: Turn) -> None:
+        self.turn = turn
+        self.responses = render_responses(turn) if turn.status == 200 else []
+        self._chat: list[Segment] | None = None
+
+    def chat(self) -> list[Segment]:
+        if self._chat is None:
+            self._chat = render_chat(self.turn)
+        return self._chat
 
 
-def _sse(event: dict[str, Any]) -> bytes:
-    return f"event: {event.get('type', 'message')}\ndata: {json.dumps(event)}\n\n".encode()
-
-
-def render_responses(turn: Turn) -> list[bytes | None]:
-    """The turn as SSE chunks, rendered once so serving is never the bottleneck."""
-    if turn.malformed:
-        return [b"event: response.output_text.delta\ndata: {this is not json\n\n"]
-    return [None if e.get("__stall__") else _sse(e) for e in turn.events]
-
-
-def render_chat(turn: Turn) -> list[bytes | None]:
-    """The same turn translated to Chat Completions chunks."""
-    if turn.malformed:
-        return [b"data: {nope\n\n"]
-    out: list[bytes | None] = []
-    index = 0
-
-    def chunk(delta: dict[str, Any] | None = None, usage: Any = None) -> bytes:
-        body: dict[str, Any] = {"id": "chatcmpl-1", "object": "chat.completion.chunk",
-                                "choices": [{"index": 0, "delta": delta}] if delta is not None else []}
-        if usage is not None:
-            body["usage"] = usage
-        return f"data: {json.dumps(body)}\n\n".encode()
-
-    streamed_text = False
-    for e in turn.events:
-        t = e.get("type")
-        if e.get("__stall__"):
-            out.append(None)
-        elif t == "response.output_text.delta":
-            streamed_text = True
-            out.append(chunk({"content": e["delta"]}))
-        elif t == "response.output_item.done":
-            item = e["item"]
-            if item["type"] == "message" and not streamed_text:
-                out.append(chunk({"content": "".join(c.get("text", "") for c in item["content"])}))
-            elif item["type"] in ("function_call", "custom_tool_call"):
-                args = item["arguments"] if item["type"] == "function_call" else json.dumps({"input": item["input"]})
-                out.append(chunk({"tool_calls": [{"index": index, "id": item["call_id"], "type": "function",
-                                                  "function": {"name": item["name"], "arguments": args}}]}))
-                index += 1
-        elif t == "response.completed":
-            u = e["response"].get("usage") or {}
-            out.append(chunk(usage={"prompt_tokens": u.get("input_tokens", 0),
-                                    "completion_tokens": u.get("output_tokens", 0),
-                                    "total_tokens": u.get("total_tokens", 0)}))
-            out.append(b"data: [DONE]\n\n")
-    return out
+def _json_error(message: str, kind: str = "server_error") -> str:
+    return json.dumps({"error": {"message": message, "type": kind}})
 
 
 class ScriptedModelServer:
     """`with ScriptedModelServer([turn(...), ...]) as srv:` then point a provider at srv.base_url."""
 
-    def __init__(self, scenario: list[Turn] | None = None, port: int = 0, repeat: bool = False) -> None:
-        self._turns: list[Turn] = list(scenario or [])
-        self._script: list[Turn] = list(self._turns) if repeat else []
-        self._lock = threading.Lock()
+    def __init__(
+        self, scenario: list[Turn] | None = None, port: int = 0, repeat: bool = False
+    ) -> None:
+        prepared = [_Prepared(t) for t in scenario or []]
+        self._queue: list[_Prepared] = list(prepared)
+        self._script = prepared if repeat else []  # replayed when the queue runs dry
+        self._lock = threading.Condition()
         self.requests: list[RecordedRequest] = []
-        self._port = port
+        self.port = port
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: asyncio.Server | None = None
+        self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self.port = 0
+        self._error: BaseException | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def base_url(self) -> str:
-        """The provider base URL (`http://127.0.0.1:PORT/v1`)."""
+        """The provider base URL, `http://127.0.0.1:PORT/v1`."""
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def add_turns(self, *turns: Turn) -> None:
-        """Queue more answers."""
+    def add_turns(self, *turns: Turn | list[Turn]) -> None:
+        """Queue more answers (rendered now, not while serving)."""
+        flat = [t for x in turns for t in (x if isinstance(x, list) else [x])]
+        prepared = [_Prepared(t) for t in flat]
         with self._lock:
-            self._turns.extend(turns)
+            self._queue.extend(prepared)
 
     def remaining(self) -> int:
         """Turns not yet served."""
         with self._lock:
-            return len(self._turns)
+            return len(self._queue)
 
-    def _next_turn(self) -> Turn | None:
+    @property
+    def open_connections(self) -> int:
+        """Connections being served now (a stalled stream counts until its client leaves)."""
+        return len(self._tasks)
+
+    def wait_for_requests(self, n: int, timeout: float = 10.0) -> list[RecordedRequest]:
+        """Block until at least n requests arrived; TimeoutError otherwise."""
         with self._lock:
-            if not self._turns and self._script:
-                self._turns = list(self._script)  # --repeat: play the scenario again
-            return self._turns.pop(0) if self._turns else None
+            if not self._lock.wait_for(lambda: len(self.requests) >= n, timeout):
+                raise TimeoutError(f"{len(self.requests)} of {n} requests arrived in {timeout}s")
+            return list(self.requests)
 
-    # ---- lifecycle ---------------------------------------------------------------------
+    def _next(self) -> _Prepared | None:
+        with self._lock:
+            if not self._queue and self._script:
+                self._queue = list(self._script)
+            return self._queue.pop(0) if self._queue else None
+
+    def _record(self, req: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(req)
+            self._lock.notify_all()
+
+    # ---- lifecycle --------------------------------------------------------------------------
+
     def start(self) -> ScriptedModelServer:
-        """Start serving in a background thread."""
+        """Start serving in a background thread; returns once the port is bound."""
         self._thread = threading.Thread(target=self._run, name="scripted-model-server", daemon=True)
         self._thread.start()
         if not self._ready.wait(10):
-            raise RuntimeError("scripted model server did not start")
+            raise RuntimeError("the scripted model server did not start within 10 s")
+        if self._error is not None:
+            raise RuntimeError(f"the scripted model server could not start: {self._error}")
         return self
 
     def stop(self) -> None:
-        """Stop serving and join the thread."""
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
+        """Stop serving (open streams are cut) and join the thread; safe to call twice."""
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop already finished
+                loop.call_soon_threadsafe(stopping.set)
         if self._thread is not None:
             self._thread.join(10)
+            self._thread = None
 
     def __enter__(self) -> ScriptedModelServer:
         return self.start()
@@ -143,152 +147,169 @@ class ScriptedModelServer:
         self.stop()
 
     def _run(self) -> None:
-        asyncio.run(self._main())
+        try:
+            asyncio.run(self._main())
+        except BaseException as e:  # reported to start(); the thread must not die silently
+            self._error = e
+            self._ready.set()
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self._port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._stopping = asyncio.Event()
+        server = await asyncio.start_server(
+            self._handle, "127.0.0.1", self.port, limit=READER_LIMIT
+        )
+        self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
-        async with self._server:
-            await self._stop.wait()
-            self._server.close()
-            for task in [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]:
+        async with server:
+            await self._stopping.wait()
+            server.close()
+            for task in list(self._tasks):
                 task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    # ---- HTTP --------------------------------------------------------------------------
+    # ---- HTTP -------------------------------------------------------------------------------
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         try:
-            await self._serve_one(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
+            while True:
+                try:
+                    req = await read_request(reader, writer)
+                except BadRequest as e:
+                    await self._plain(writer, 400, _json_error(str(e), "invalid_request_error"))
+                    break
+                if req is None or not await self._serve(req, reader, writer):
+                    break
+        except (ConnectionError, asyncio.CancelledError):
+            pass  # the client left, or the server is stopping
         finally:
+            if task is not None:
+                self._tasks.discard(task)
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        method, target, _ = lines[0].split(" ", 2)
-        headers = {}
-        for line in lines[1:]:
-            if ":" in line:
-                k, v = line.split(":", 1)
-                headers[k.strip().lower()] = v.strip()
-        raw = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-        path = target.split("?", 1)[0]
+    async def _serve(
+        self, req: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        """Answer one request; True if the connection may carry another."""
         body: Any = None
-        if raw:
+        parsed = True
+        if req.body:
             try:
-                body = json.loads(raw)
-            except json.JSONDecodeError:
-                body = raw.decode("utf-8", errors="replace")
-        self.requests.append(RecordedRequest(method, target, headers, body))
-        if method == "GET" and path.endswith("/responses"):
+                body = json.loads(req.body)
+            except ValueError:
+                body, parsed = req.body.decode("utf-8", errors="replace"), False
+        self._record(RecordedRequest(req.method, req.path, req.headers, body, req.query))
+        keep = req.keep_alive
+        path = req.path.rstrip("/")
+        is_model_path = path.endswith("/responses") or path.endswith("/chat/completions")
+        if req.method == "GET" and path.endswith("/responses"):
             # The Codex SDK probes for websockets first; 426 sends it to plain HTTP at once.
-            await self._plain(writer, 426, "upgrade required")
-            return
-        if method == "GET" and path.endswith("/models"):
-            await self._plain(writer, 200, json.dumps({"object": "list", "data": [{"id": "gpt-5.5", "object": "model"}]}))
-            return
-        if method != "POST" or not (path.endswith("/responses") or path.endswith("/chat/completions")):
-            await self._plain(writer, 404, f"no route for {method} {path}")
-            return
-        turn = self._next_turn()
-        if turn is None:
-            await self._plain(writer, 500, json.dumps({"error": {"message": "scripted server: no turn left in the scenario"}}))
-            return
+            return await self._plain(writer, 426, _json_error("websockets are not supported"), keep=keep)
+        if req.method == "GET" and path.endswith("/models"):
+            models = {"object": "list", "data": [{"id": "gpt-5.5", "object": "model",
+                                                  "owned_by": "scripted"}]}
+            return await self._plain(writer, 200, json.dumps(models), keep=keep)
+        if req.method != "POST" or not is_model_path:
+            return await self._plain(writer, 404, _json_error(f"no route for {req.method} {req.path}",
+                                                              "not_found"), keep=keep)
+        if not parsed:
+            return await self._plain(writer, 400, _json_error(
+                "scripted model server: the request body is not JSON", "invalid_request_error"),
+                keep=keep)
+        prepared = self._next()
+        if prepared is None:
+            served = sum(1 for r in self.requests if r.method == "POST")
+            return await self._plain(writer, 500, _json_error(
+                f"scripted model server: no turn left in the scenario (request {served} "
+                "arrived after the last scripted turn)"), keep=keep)
+        turn = prepared.turn
         if turn.status != 200:
-            await self._plain(writer, turn.status, turn.error_body, turn.headers)
-            return
-        chunks = render_chat(turn) if path.endswith("/chat/completions") else render_responses(turn)
-        extra = "".join(f"{k}: {v}\r\n" for k, v in turn.headers.items())
-        writer.write(
-            (f"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
-             f"connection: close\r\n{extra}\r\n").encode()
-        )
-        batch = bytearray()
-        for sent, chunk in enumerate(chunks):
-            if turn.drop_after is not None and sent >= turn.drop_after:
-                break
-            if chunk is None:
-                writer.write(bytes(batch))
-                batch.clear()
+            return await self._plain(writer, turn.status, turn.body, turn.headers, keep=keep)
+        segments = prepared.chat() if path.endswith("/chat/completions") else prepared.responses
+        await self._stream(reader, writer, segments, turn.headers)
+        return False
+
+    async def _stream(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        segments: list[Segment],
+        extra: dict[str, str],
+    ) -> None:
+        headers = {"content-type": "text/event-stream", "cache-control": "no-cache",
+                   "connection": "close"}
+        headers.update({k.lower(): v for k, v in extra.items()})
+        writer.write(response_head(200, headers))
+        for seg in segments:
+            if isinstance(seg, bytes):
+                writer.write(seg)
                 await writer.drain()
-                await reader.read()  # hold open until the client disconnects
+            elif isinstance(seg, Pause):
+                await writer.drain()
+                await asyncio.sleep(seg.seconds)
+            elif seg is STALL:
+                await writer.drain()
+                while await reader.read(65536):
+                    pass  # hold the stream open until the client goes away
                 return
-            batch += chunk
-            if turn.delay_ms:
-                writer.write(bytes(batch))
-                batch.clear()
-                await writer.drain()
-                await asyncio.sleep(turn.delay_ms / 1000)
-            elif len(batch) > 65536:
-                writer.write(bytes(batch))
-                batch.clear()
-                await writer.drain()
-        writer.write(bytes(batch))
+            elif seg is DROP:
+                break
         await writer.drain()
 
-    async def _plain(self, writer: asyncio.StreamWriter, status: int, text: str,
-                     headers: dict[str, str] | None = None) -> None:
+    async def _plain(
+        self,
+        writer: asyncio.StreamWriter,
+        status: int,
+        text: str,
+        headers: dict[str, str] | None = None,
+        keep: bool = False,
+    ) -> bool:
         data = text.encode()
-        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-        writer.write(
-            (f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(data)}\r\n"
-             f"connection: close\r\n{extra}\r\n").encode() + data
-        )
+        looks_json = text.lstrip().startswith(("{", "["))
+        out = {"content-type": "application/json" if looks_json else "text/plain; charset=utf-8"}
+        out.update({k.lower(): v for k, v in (headers or {}).items()})
+        out["content-length"] = str(len(data))
+        out["connection"] = "keep-alive" if keep else "close"
+        writer.write(response_head(status, out) + data)
         await writer.drain()
-
-
-def load_scenario(spec: str) -> list[Turn]:
-    """A built-in scenario by name (`demo`) or a JSON file of turns."""
-    if spec == "demo":
-        from pycodex.testing.demo import demo_scenario
-
-        return demo_scenario()
-    if spec.startswith("deltas:"):  # deltas:N — one answer streamed as N deltas
-        from pycodex.testing import scenario as sc
-
-        n = int(spec.split(":", 1)[1])
-        return [sc.turn(sc.text_deltas([f"w{i} " for i in range(n)]), sc.completed())]
-    if spec.startswith("calls:"):  # calls:N — N requests each running `true`, then an answer
-        from pycodex.testing import scenario as sc
-
-        n = int(spec.split(":", 1)[1])
-        calls = [sc.turn(sc.function_call("exec_command", {"cmd": "true"}, f"call_{i}"), sc.completed())
-                 for i in range(n)]
-        return [*calls, sc.turn(sc.message("ran them all"), sc.completed())]
-    if spec == "answer":
-        from pycodex.testing import scenario as sc
-
-        return [sc.turn(sc.message("Hello! This is the mock model answering."), sc.completed())]
-    from pathlib import Path
-
-    data = json.loads(Path(spec).read_text(encoding="utf-8"))
-    return [Turn.from_json(t) for t in data]
+        return keep
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m pycodex.testing.server --scenario FILE|demo [--port N]`."""
+    """`python -m pycodex.testing.server --scenario demo|FILE.json [--port N] [--repeat]`."""
     import argparse
+    import signal
     import sys
-    import time
+
+    from pycodex.testing.scenario_json import ScenarioError, load_scenario
 
     ap = argparse.ArgumentParser(prog="python -m pycodex.testing.server")
-    ap.add_argument("--scenario", required=True, help="a JSON file of turns, or 'demo'")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--repeat", action="store_true", help="start the scenario over when it runs out")
+    ap.add_argument("--scenario", required=True,
+                    help="a JSON scenario file, or demo | answer | deltas:N | calls:N")
+    ap.add_argument("--port", type=int, default=0, help="default: a free port")
+    ap.add_argument("--repeat", action="store_true", help="start over when the scenario runs out")
     args = ap.parse_args(argv)
-    srv = ScriptedModelServer(load_scenario(args.scenario), port=args.port, repeat=args.repeat).start()
-    print(json.dumps({"base_url": srv.base_url}), flush=True)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        srv.stop()
-    sys.stdout.flush()
+        turns = load_scenario(args.scenario)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        srv = ScriptedModelServer(turns, port=args.port, repeat=args.repeat).start()
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps({"base_url": srv.base_url}), flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    while not done.wait(1.0):
+        pass  # serve until SIGTERM/SIGINT
+    srv.stop()
     return 0
 
 
