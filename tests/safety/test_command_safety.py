@@ -16,9 +16,28 @@ SAFE = [
     ["grep", "-n", "x", "f"], ["pwd"], ["echo", "hi"], ["true"], ["which", "python"], ["nl", "f"],
     ["find", ".", "-name", "*.py"], ["rg", "TODO"], ["rg", "-n", "x", "src"],
     ["git", "status"], ["git", "log", "--oneline"], ["git", "diff"], ["git", "show", "HEAD"], ["git", "branch"],
-    ["git", "branch", "-a"], ["sed", "-n", "10p", "f"], ["sed", "-n", "1,20p", "f"], ["cargo", "check"],
+    ["git", "branch", "-a"], ["sed", "-n", "10p", "f"], ["sed", "-n", "1,20p", "f"],
     bash("ls && cat a.txt"), bash("git status; git diff | head -n 20"), bash("rg foo || echo none"),
     bash("grep -n 'a b' file | wc -l"), bash("cat \"quoted name.txt\""), ["/usr/bin/ls", "-l"], ["sort", "f"],
+    ["sort", "-k2", "-n", "f"], ["uniq", "f"], ["uniq", "-c"], ["tree", "-L", "2"], ["file", "a.bin"],
+    ["date"], ["date", "+%s"], ["git", "log", "--oneline", "-n", "5"], ["git", "diff", "--stat"],
+]
+# Readers excluded because an argument form writes a file or runs a program; one row per form.
+WRITER_FORMS = [
+    ["cargo", "check"],  # runs build scripts and proc macros
+    ["sort", "-o", "out", "f"], ["sort", "--output=out", "f"], ["sort", "-nro", "out", "f"],  # writes out
+    ["sort", "-T", "dir", "f"], ["sort", "--temporary-directory=dir", "f"],  # writes temp files in dir
+    ["sort", "--compress-program=sh", "f"],  # runs a program
+    ["uniq", "in", "out"],  # the second operand is an output file
+    ["tree", "-o", "out"], ["tree", "--output=out"], ["tree", "-R", "-H", "x"],  # writes 00Tree.html files
+    ["file", "-C", "-m", "magic"], ["file", "--compile"],  # writes magic.mgc
+    ["date", "-s", "2020-01-01"], ["date", "--set=2020-01-01"],  # sets the clock
+    ["git", "log", "--output=out"], ["git", "diff", "-o", "out"],  # writes out
+    ["git", "diff", "--ext-diff"], ["git", "log", "-p", "--textconv"],  # run configured programs
+    ["git", "-c", "core.pager=sh", "log"], ["git", "-C", "dir", "status"],  # options before the subcommand
+    ["rg", "--pre=sh", "x"], ["rg", "--hostname-bin=sh", "x"],  # run a program
+    ["find", ".", "-fprintf", "out", "%p"], ["find", ".", "-fls", "out"], ["find", ".", "-okdir", "rm", ";"],
+    bash("sort -o out f"), bash("ls && uniq a b"),  # the same forms inside a script
 ]
 NOT_SAFE = [
     ["rm", "f"], ["touch", "f"], ["python", "x.py"], ["find", ".", "-delete"], ["find", ".", "-exec", "rm", "{}", ";"],
@@ -49,6 +68,19 @@ def test_known_safe(argv: list[str]) -> None:
 @pytest.mark.parametrize("argv", NOT_SAFE, ids=[" ".join(a)[:40] for a in NOT_SAFE])
 def test_not_known_safe(argv: list[str]) -> None:
     assert not is_known_safe_command(argv)
+
+
+@pytest.mark.parametrize("argv", WRITER_FORMS, ids=[" ".join(a)[:40] for a in WRITER_FORMS])
+def test_writer_forms_are_not_known_safe(argv: list[str]) -> None:
+    assert not is_known_safe_command(argv)
+
+
+def test_git_is_not_known_safe_without_a_sandbox() -> None:
+    # A repository's config (core.fsmonitor, textconv) can make read-only git run a program.
+    assert is_known_safe_command(["git", "status"])
+    assert not is_known_safe_command(["git", "status"], allow_git=False)
+    assert not is_known_safe_command(bash("ls && git status"), allow_git=False)
+    assert is_known_safe_command(bash("ls && cat f"), allow_git=False)
 
 
 @pytest.mark.parametrize("argv", DANGEROUS, ids=[" ".join(a)[:40] for a in DANGEROUS])

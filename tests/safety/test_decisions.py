@@ -21,28 +21,35 @@ READ = ["bash", "-lc", "cat README.md"]
 WRITE = ["bash", "-lc", "echo x > f"]
 NET = ["curl", "http://example.com"]
 DANGER = ["git", "reset", "--hard"]
+GIT_READ = ["bash", "-lc", "git status"]
 RO, WW, FULL = ReadOnly(), WorkspaceWrite(), DangerFullAccess()
 
 # (approval, sandbox, argv, escalated, sandbox available, expected)
 ROWS = [
-    (A.UNTRUSTED, RO, READ, False, True, "run"), (A.UNTRUSTED, WW, WRITE, False, True, "ask"),
+    (A.UNTRUSTED, RO, READ, False, True, "sandbox"), (A.UNTRUSTED, WW, WRITE, False, True, "ask"),
     (A.UNTRUSTED, FULL, WRITE, False, True, "ask"), (A.UNTRUSTED, WW, NET, False, True, "ask"),
     (A.UNTRUSTED, WW, WRITE, True, True, "ask"), (A.UNTRUSTED, WW, DANGER, False, True, "ask"),
-    (A.ON_FAILURE, RO, READ, False, True, "run"), (A.ON_FAILURE, RO, WRITE, False, True, "sandbox"),
+    (A.ON_FAILURE, RO, READ, False, True, "sandbox"), (A.ON_FAILURE, RO, WRITE, False, True, "sandbox"),
     (A.ON_FAILURE, WW, WRITE, False, True, "sandbox"), (A.ON_FAILURE, WW, NET, False, True, "sandbox"),
     (A.ON_FAILURE, FULL, WRITE, False, True, "run"), (A.ON_FAILURE, WW, WRITE, True, True, "reject"),
     (A.ON_FAILURE, WW, WRITE, False, False, "ask"), (A.ON_FAILURE, WW, DANGER, False, True, "ask"),
-    (A.ON_REQUEST, RO, READ, False, True, "run"), (A.ON_REQUEST, RO, WRITE, False, True, "sandbox"),
+    (A.ON_REQUEST, RO, READ, False, True, "sandbox"), (A.ON_REQUEST, RO, WRITE, False, True, "sandbox"),
     (A.ON_REQUEST, WW, WRITE, False, True, "sandbox"), (A.ON_REQUEST, WW, NET, False, True, "sandbox"),
     (A.ON_REQUEST, WW, WRITE, True, True, "ask"), (A.ON_REQUEST, FULL, WRITE, False, True, "run"),
     (A.ON_REQUEST, FULL, WRITE, True, True, "ask"), (A.ON_REQUEST, WW, WRITE, False, False, "ask"),
     (A.ON_REQUEST, WW, DANGER, False, True, "ask"), (A.ON_REQUEST, RO, READ, True, True, "ask"),
-    (A.NEVER, RO, READ, False, True, "run"), (A.NEVER, RO, WRITE, False, True, "sandbox"),
+    (A.NEVER, RO, READ, False, True, "sandbox"), (A.NEVER, RO, WRITE, False, True, "sandbox"),
     (A.NEVER, WW, WRITE, False, True, "sandbox"), (A.NEVER, WW, NET, False, True, "sandbox"),
     (A.NEVER, FULL, WRITE, False, True, "run"), (A.NEVER, WW, WRITE, True, True, "reject"),
     (A.NEVER, WW, WRITE, False, False, "reject"), (A.NEVER, FULL, DANGER, False, True, "reject"),
     (A.NEVER, WW, DANGER, False, True, "sandbox"), (A.NEVER, WW, DANGER, False, False, "reject"),
     (A.NEVER, RO, READ, False, False, "run"), (A.ON_FAILURE, FULL, DANGER, False, True, "ask"),
+    # Known safe decides approval only: with a backend it runs sandboxed; git without one is
+    # not known safe (its repository config can run programs).
+    (A.NEVER, WW, READ, False, True, "sandbox"), (A.NEVER, FULL, READ, False, True, "run"),
+    (A.NEVER, WW, GIT_READ, False, True, "sandbox"), (A.NEVER, WW, GIT_READ, False, False, "reject"),
+    (A.UNTRUSTED, WW, GIT_READ, False, True, "sandbox"), (A.UNTRUSTED, WW, GIT_READ, False, False, "ask"),
+    (A.NEVER, FULL, GIT_READ, False, False, "run"),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -67,6 +68,17 @@ class TurnDiffTracker:
 
 
 BIG_FILE_LINES = 4000  # above this difflib gets slow; git's C diff is used instead
+# pycodex's own git runs outside the sandbox, so no repository a command could have written may
+# steer it (hooks, core.fsmonitor, textconv, pager): no discovery, no global or system config.
+_ISOLATED_GIT_ENV = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CEILING_DIRECTORIES": "/",
+    "GIT_DIR": os.devnull,
+    "HOME": os.devnull,
+    "LC_ALL": "C",
+}
 
 
 def _git_diff(before: bytes, after: bytes, a: str, b: str) -> str | None:
@@ -76,8 +88,9 @@ def _git_diff(before: bytes, after: bytes, a: str, b: str) -> str | None:
         old.write_bytes(before)
         new.write_bytes(after)
         proc = subprocess.run(
-            ["git", "diff", "--no-index", "--no-color", "--no-ext-diff", "-U3", str(old), str(new)],
-            capture_output=True, check=False,
+            ["git", "diff", "--no-index", "--no-color", "--no-ext-diff", "--no-textconv", "-U3",
+             str(old), str(new)],
+            capture_output=True, check=False, cwd=tmp, env=_ISOLATED_GIT_ENV,
         )
     if proc.returncode not in (0, 1):
         return None

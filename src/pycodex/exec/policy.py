@@ -46,7 +46,8 @@ def assess_command_safety(
     escalated: bool,
     sandbox_available: bool,
 ) -> SafetyCheck:
-    """Codex's rules, plus: dangerous commands are always asked about (refused under `never`)."""
+    """Codex's rules, plus: dangerous commands are always asked about (refused under `never`),
+    and every command the user did not explicitly approve runs in the sandbox when one exists."""
     if tuple(argv) in set(approved_for_session):
         return AutoApprove(sandboxed=False)
     if escalated:
@@ -66,11 +67,14 @@ def assess_command_safety(
                 "this command can destroy data and approval policy `never` cannot ask the user"
             )
         return AskUser("this command can destroy data or history")
-    if is_known_safe_command(argv):
-        return AutoApprove(sandboxed=False)
+    full_access = isinstance(sandbox, DangerFullAccess)
+    # Known safe decides that nobody needs to be asked; the sandbox still applies when one
+    # exists. Without one, only commands that cannot run a program (so no git) skip it.
+    if is_known_safe_command(argv, allow_git=sandbox_available or full_access):
+        return AutoApprove(sandboxed=sandbox_available and not full_access)
     if approval is AskForApproval.UNTRUSTED:
         return AskUser(None)
-    if isinstance(sandbox, DangerFullAccess):
+    if full_access:
         return AutoApprove(sandboxed=False)
     if sandbox_available:
         return AutoApprove(sandboxed=True)

@@ -6,42 +6,73 @@ from collections.abc import Sequence
 
 from pycodex.exec.bash import parse_word_commands, shell_script
 
+# Commands that only read and print, whatever their arguments (redirections and expansions
+# are refused by the parser before a command gets here).
 ALWAYS_SAFE = frozenset(
     {"cat", "cd", "echo", "false", "grep", "head", "ls", "nl", "pwd", "tail", "true", "wc",
-     "which", "whoami", "uname", "date", "stat", "file", "basename", "dirname", "realpath",
-     "printenv", "id", "tree", "du", "df", "cut", "sort", "uniq", "tr", "diff", "cmp", "seq"}
+     "which", "whoami", "uname", "stat", "basename", "dirname", "realpath", "printenv", "id",
+     "du", "df", "cut", "tr", "diff", "cmp", "seq"}
 )
+# Readers with argument forms that write a file or run a program.
 FIND_UNSAFE = frozenset(
     {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fls", "-fprint", "-fprint0", "-fprintf"}
 )
 RG_UNSAFE = ("--search-zip", "-z", "--pre", "--hostname-bin")
 GIT_READ_ONLY = frozenset({"status", "log", "diff", "show", "branch", "rev-parse", "ls-files", "blame"})
-GREP_UNSAFE = ("-r", "--recursive")  # fine, but block writing flags below
-SORT_UNSAFE = ("-o", "--output")
+GIT_UNSAFE = ("--output", "-o", "--ext-diff", "--textconv")
+SORT_UNSAFE = ("-o", "--output", "-T", "--temporary-directory", "--compress-program")
+TREE_UNSAFE = ("-o", "-R", "--output", "--fromfile")
+FILE_UNSAFE = ("-C", "--compile")
+DATE_UNSAFE = ("-s", "--set")
 
 
 def _name(argv: Sequence[str]) -> str:
     return argv[0].rsplit("/", 1)[-1] if argv else ""
 
 
-def _is_safe_single(argv: Sequence[str]) -> bool:
+def _has_option(args: Sequence[str], options: Sequence[str]) -> bool:
+    """Whether any argument is one of `options`, also as `--opt=value` or a glued `-oFILE`."""
+    for a in args:
+        if a == "--":
+            return False
+        for o in options:
+            if a == o or (o.startswith("--") and a.startswith(o + "=")):
+                return True
+            if len(o) == 2 and a.startswith("-") and not a.startswith("--") and o[1] in a[1:]:
+                return True  # short flags bundled or glued: -no, -oout.txt
+    return False
+
+
+def _positionals(args: Sequence[str]) -> list[str]:
+    return [a for a in args if not a.startswith("-") or a == "-"]
+
+
+def _is_safe_single(argv: Sequence[str], allow_git: bool = True) -> bool:
     name = _name(argv)
     args = list(argv[1:])
-    if name == "sort":
-        return not any(a in SORT_UNSAFE or a.startswith("--output") for a in args)
     if name in ALWAYS_SAFE:
         return True
+    if name == "sort":
+        return not _has_option(args, SORT_UNSAFE)
+    if name == "tree":
+        return not _has_option(args, TREE_UNSAFE)
+    if name == "file":
+        return not _has_option(args, FILE_UNSAFE)
+    if name == "date":
+        return not _has_option(args, DATE_UNSAFE)
+    if name == "uniq":
+        return len(_positionals(args)) <= 1  # `uniq IN OUT` writes OUT
     if name == "find":
         return not any(a in FIND_UNSAFE for a in args)
     if name == "rg":
         return not any(a == u or a.startswith(u + "=") for a in args for u in RG_UNSAFE)
-    if name == "git" and args:
+    if name == "git" and args and allow_git:
         sub = args[0]
         if sub not in GIT_READ_ONLY:
             return False
         if sub == "branch":
             return all(a in ("-a", "-r", "-v", "-vv", "--list", "--show-current", "--all") for a in args[1:])
-        return not any(a.startswith("--output") or a == "-o" for a in args[1:])
+        return not _has_option(args[1:], GIT_UNSAFE)
     if name == "sed":
         # Only `sed -n Np FILE` / `sed -n M,Np FILE`.
         if len(args) == 3 and args[0] == "-n":
@@ -49,16 +80,21 @@ def _is_safe_single(argv: Sequence[str]) -> bool:
             body = expr[:-1]
             return expr.endswith("p") and all(part.isdigit() for part in body.split(",")) and 1 <= len(body.split(",")) <= 2
         return False
-    return name == "cargo" and args[:1] == ["check"]
+    return False
 
 
-def is_known_safe_command(argv: Sequence[str]) -> bool:
-    """Whether a command only reads (every command of a plain bash chain, too)."""
+def is_known_safe_command(argv: Sequence[str], allow_git: bool = True) -> bool:
+    """Whether a command only reads (every command of a plain bash chain, too).
+
+    This decides that no approval is needed, never that the sandbox can be skipped. Read-only
+    git is known safe only with `allow_git`: a repository's own config can make git run
+    programs (`core.fsmonitor`, textconv), so without a sandbox it is not safe.
+    """
     script = shell_script(list(argv))
     if script is not None:
         commands = parse_word_commands(script)
-        return commands is not None and all(_is_safe_single(c) for c in commands)
-    return _is_safe_single(argv)
+        return commands is not None and all(_is_safe_single(c, allow_git) for c in commands)
+    return _is_safe_single(argv, allow_git)
 
 
 def _is_dangerous_single(argv: Sequence[str]) -> bool:

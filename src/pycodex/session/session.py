@@ -330,8 +330,6 @@ class Session:
             await self.services.rollout.shutdown()
         if self.services.session_store is not None:
             self.services.session_store.close()
-        if self.services.shell_snapshots is not None:
-            self.services.shell_snapshots.cleanup()
         await self.services.http.aclose()
 
     async def _safe_event(self, sub_id: str, msg: EventMsg) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from dataclasses import dataclass
@@ -76,13 +77,14 @@ async def _approve(inv: ToolInvocation, req: CommandRequest) -> bool:
     from pycodex.exec.sandbox.select import detect_backend
 
     tc = inv.tc
+    backend = await asyncio.to_thread(detect_backend)  # the first call probes bubblewrap
     check = assess_command_safety(
         req.argv,
         tc.approval_policy,
         tc.sandbox_policy,
         inv.session.approved_commands(),
         req.escalated,
-        detect_backend() is not None,
+        backend is not None,
     )
     if isinstance(check, Reject):
         raise RespondToModel(f"exec command rejected: {check.reason}")
@@ -99,40 +101,60 @@ async def _approve(inv: ToolInvocation, req: CommandRequest) -> bool:
     return False  # what the user approved runs as approved: outside the sandbox
 
 
-def command_env(tc: TurnContext, sandboxed: bool) -> dict[str, str]:
-    """The environment a command gets under the turn's policy."""
-    from pycodex.exec.env import build_env
-
+def command_secrets(tc: TurnContext) -> list[str]:
+    """Environment variables that must never reach a command (the model's credentials)."""
     secrets = [*SECRET_ENV_VARS]
     env_key = getattr(tc.client.provider, "env_key", None)
     if env_key:
         secrets.append(env_key)
-    return build_env(tc.shell_environment_policy, tc.base_env, secrets)
+    return secrets
+
+
+def command_env(tc: TurnContext) -> dict[str, str]:
+    """The environment a command gets under the turn's policy."""
+    from pycodex.exec.env import build_env
+
+    return build_env(tc.shell_environment_policy, tc.base_env, command_secrets(tc))
+
+
+async def _command_argv_env(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) -> tuple[list[str], dict[str, str]]:
+    """The final argv (login environment restored, sandbox applied) and its environment."""
+    from pycodex.exec.sandbox.select import SandboxUnavailableError, wrap_command
+    from pycodex.exec.snapshot import command_env_from_snapshot
+    from pycodex.protocol.policies import has_network_access
+
+    tc = inv.tc
+    env = command_env(tc)
+    argv = list(req.argv)
+    snapshots = inv.session.services.shell_snapshots
+    if req.login_script is not None and snapshots is not None:
+        login_env = await snapshots.get(req.argv[0], env, req.cwd)
+        if login_env is not None:
+            argv = [req.argv[0], "-c", req.login_script]
+            env = command_env_from_snapshot(
+                login_env, tc.shell_environment_policy.set, command_secrets(tc)
+            )
+    if not sandboxed:
+        return argv, env
+    if not has_network_access(tc.sandbox_policy):
+        env["CODEX_SANDBOX_NETWORK_DISABLED"] = "1"  # as Codex marks it for tools that check
+    try:
+        wrapped = await asyncio.to_thread(
+            wrap_command, argv, tc.sandbox_policy, tc.cwd, list(tc.additional_writable_roots), env,
+            req.cwd,
+        )
+    except SandboxUnavailableError as e:
+        raise RespondToModel(f"sandbox unavailable: {e}") from e
+    return wrapped, env
 
 
 async def _execute(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) -> tuple[ToolOutput, bool]:
     """Run once; returns the model's text and whether the sandbox likely caused a failure."""
     from pycodex.exec.manager import SpawnRequest
     from pycodex.exec.policy import should_offer_unsandboxed_retry
-    from pycodex.exec.sandbox.select import SandboxUnavailableError, wrap_command
 
     session, tc = inv.session, inv.tc
-    env = command_env(tc, sandboxed)
-    argv = req.argv
-    snapshots = session.services.shell_snapshots
-    if req.login_script is not None and snapshots is not None:
-        from pycodex.exec.snapshot import snapshot_argv
-
-        snap = await snapshots.get(req.argv[0], env)
-        if snap is not None:
-            argv = snapshot_argv(req.argv[0], snap, req.login_script)
-    if sandboxed:
-        try:
-            argv = wrap_command(
-                argv, tc.sandbox_policy, tc.cwd, list(tc.additional_writable_roots), env
-            )
-        except SandboxUnavailableError as e:
-            raise RespondToModel(f"sandbox unavailable: {e}") from e
+    argv, env = await _command_argv_env(inv, req, sandboxed)
     info = ExecCallInfo(call_id=inv.call_id, command=req.argv, cwd=req.cwd)
     await session.send_event(
         inv.sub_id,

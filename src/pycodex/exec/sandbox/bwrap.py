@@ -2,14 +2,51 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from pycodex.exec.sandbox.roots import WritableRoot
 
 
+class ProtectedPathError(Exception):
+    """A protected path cannot be kept read-only (e.g. a dangling `.git` symlink)."""
+
+
+def prepare_mount_targets(roots: Sequence[WritableRoot]) -> list[Path]:
+    """Create empty placeholders for missing protected paths; returns the paths to bind.
+
+    A bind needs an existing target, and a path the command could create is exactly what must
+    not be left unprotected. Placeholders are left in place afterwards (as Codex leaves its
+    own): removing one while another sandbox still has it mounted would unprotect that one.
+    """
+    binds: list[Path] = []
+    for root in roots:
+        for ro in root.read_only_subpaths:
+            if os.path.lexists(ro):
+                if ro.is_symlink() and not ro.exists():
+                    raise ProtectedPathError(
+                        f"{ro} is a dangling symlink: pycodex cannot keep it read-only; remove it"
+                    )
+                binds.append(ro)
+                continue
+            try:
+                ro.mkdir()
+            except FileExistsError:
+                pass
+            except OSError:
+                continue  # we cannot create it, so neither can the (less privileged) command
+            binds.append(ro)
+    return binds
+
+
 def bwrap_argv(
-    command: Sequence[str], roots: Sequence[WritableRoot], cwd: Path, network: bool, bwrap: str
+    command: Sequence[str],
+    roots: Sequence[WritableRoot],
+    read_only: Sequence[Path],
+    cwd: Path,
+    network: bool,
+    bwrap: str,
 ) -> list[str]:
     """The argv that runs `command` under bubblewrap."""
     argv = [
@@ -17,19 +54,20 @@ def bwrap_argv(
         "--new-session",
         "--die-with-parent",
         "--unshare-pid",
+        # Run as root, bubblewrap keeps every capability, and `mount -o remount,rw /` undoes
+        # the read-only root: the sandbox holds no capabilities at all.
+        "--cap-drop", "ALL",
         "--ro-bind", "/", "/",
         "--dev", "/dev",
         "--proc", "/proc",
     ]
     if not network:
         argv.append("--unshare-net")
-    # Parents before children, and every read-only subpath last: a later bind of a parent
+    # Parents before children, and every read-only path last: a later bind of a parent
     # would otherwise hide the read-only mount beneath it.
-    ordered = sorted(roots, key=lambda r: len(r.root.parts))
-    for root in ordered:
+    for root in sorted(roots, key=lambda r: len(r.root.parts)):
         argv += ["--bind", str(root.root), str(root.root)]
-    for root in ordered:
-        for ro in root.read_only_subpaths:
-            argv += ["--ro-bind", str(ro), str(ro)]
+    for ro in sorted(read_only, key=lambda p: len(p.parts)):
+        argv += ["--ro-bind", str(ro), str(ro)]
     argv += ["--chdir", str(cwd), "--", *command]
     return argv

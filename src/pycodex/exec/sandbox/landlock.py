@@ -1,8 +1,10 @@
 """Landlock (Linux ≥ 5.13) via ctypes: the fallback when bubblewrap cannot create namespaces.
 
 Reads stay allowed everywhere; writes only beneath the writable roots. With ABI ≥ 4, TCP
-bind/connect are denied when the network is off. Landlock rules only add rights, so
-read-only subpaths inside a writable root (`.git`) cannot be carved out: bubblewrap can.
+bind/connect are denied when the network is off (the seccomp filter covers the rest); with
+ABI ≥ 6 signals and abstract Unix sockets cannot reach processes outside the sandbox.
+Landlock rules only add rights, so read-only subpaths inside a writable root (`.git`) cannot
+be carved out: bubblewrap can.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ REMOVE_DIR, REMOVE_FILE = 1 << 4, 1 << 5
 MAKE_CHAR, MAKE_DIR, MAKE_REG, MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK, MAKE_SYM = (1 << i for i in range(6, 13))
 REFER, TRUNCATE = 1 << 13, 1 << 14
 NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
 
 
 class LandlockError(OSError):
@@ -29,7 +32,11 @@ class LandlockError(OSError):
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneath(ctypes.Structure):
@@ -67,8 +74,10 @@ def restrict_self(writable: Sequence[str], network: bool) -> None:
         raise LandlockError("Landlock is not available in this kernel")
     libc = _libc()
     handled = write_rights(abi)
-    attr = _RulesetAttr(handled, NET_BIND_TCP | NET_CONNECT_TCP if (abi >= 4 and not network) else 0)
-    size = ctypes.sizeof(_RulesetAttr) if abi >= 4 else 8
+    net = NET_BIND_TCP | NET_CONNECT_TCP if (abi >= 4 and not network) else 0
+    scoped = SCOPE_SIGNAL | (0 if network else SCOPE_ABSTRACT_UNIX_SOCKET) if abi >= 6 else 0
+    attr = _RulesetAttr(handled, net, scoped)
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
     ruleset = libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), size, 0)
     if ruleset < 0:
         raise LandlockError(ctypes.get_errno(), "landlock_create_ruleset failed")

@@ -1,4 +1,8 @@
-"""`python -m pycodex.exec.sandbox.landlock_exec --writable DIR… [--network] -- CMD…`."""
+"""`python -I -m pycodex.exec.sandbox.landlock_exec --writable DIR… [--network] -- CMD…`.
+
+Run with `-I` (isolated): the working directory is a writable root, and without it a module
+planted there by an earlier command would be imported here, before any restriction applies.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ import os
 import sys
 
 from pycodex.exec.sandbox.landlock import LandlockError, restrict_self
+from pycodex.exec.sandbox.privileges import PrivilegeError, drop_all_capabilities
+from pycodex.exec.sandbox.seccomp import SeccompError, install_network_filter
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Restrict this process with Landlock, then exec the command."""
+    """Restrict this process (Landlock, seccomp, no capabilities), then exec the command."""
     args = sys.argv[1:] if argv is None else argv
     if "--" not in args:
         print("usage: landlock_exec --writable DIR ... [--network] -- CMD ...", file=sys.stderr)
@@ -27,12 +33,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         restrict_self(opts.writable, opts.network)
-    except LandlockError as e:
-        print(f"pycodex sandbox (landlock): {e}", file=sys.stderr)
+        if not opts.network:
+            install_network_filter()
+        drop_all_capabilities()
+    except (LandlockError, SeccompError, PrivilegeError) as e:
+        print(f"pycodex sandbox (landlock): {e}; the command was not run", file=sys.stderr)
         return 126
     if opts.chdir:
         os.chdir(opts.chdir)
-    os.execvp(command[0], command)
+    try:
+        os.execvp(command[0], command)
+    except OSError as e:
+        print(f"pycodex sandbox (landlock): cannot run {command[0]}: {e.strerror}", file=sys.stderr)
+        return 127
 
 
 if __name__ == "__main__":

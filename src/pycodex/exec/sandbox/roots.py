@@ -1,4 +1,12 @@
-"""Writable roots of a sandbox policy, resolved (pure apart from path resolution)."""
+"""Writable roots of a sandbox policy and the paths inside them that stay read-only.
+
+This is the one place that decides what the sandbox protects. `.git`, `.codex` and `.pycodex`
+directly under a writable root are protected whether or not they exist yet: a command must not
+be able to create a repository (hooks, `core.fsmonitor`) or a config that something outside
+the sandbox would later trust. Backends enforce it (bubblewrap binds a read-only placeholder
+where the path is missing); in-process writers (apply_patch) check `WritableRoot.allows`,
+which also refuses those names at any depth.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,7 @@ from pathlib import Path
 
 from pycodex.protocol.policies import SandboxPolicy, WorkspaceWrite
 
-PROTECTED_SUBPATHS = (".git", ".pycodex", ".codex")
+PROTECTED_NAMES = (".git", ".codex", ".pycodex")
 
 
 @dataclass(frozen=True)
@@ -20,16 +28,45 @@ class WritableRoot:
     read_only_subpaths: tuple[Path, ...] = field(default_factory=tuple)
 
     def allows(self, path: Path) -> bool:
-        """Whether a resolved path may be written under this root."""
+        """Whether a resolved path may be written under this root (by pycodex itself)."""
         if path != self.root and self.root not in path.parents:
             return False
-        return not any(path == ro or ro in path.parents for ro in self.read_only_subpaths)
+        if any(path == ro or ro in path.parents for ro in self.read_only_subpaths):
+            return False
+        return not any(part in PROTECTED_NAMES for part in path.relative_to(self.root).parts)
+
+
+def protected_subpaths(root: Path) -> tuple[Path, ...]:
+    """The read-only paths of a root: each protected name, and where a `.git` file points."""
+    out: list[Path] = []
+    for name in PROTECTED_NAMES:
+        path = root / name
+        out.append(path)
+        if path.is_symlink():
+            out.append(path.resolve())  # what it points at is what a write would change
+        elif name == ".git" and path.is_file():
+            target = _gitdir_target(path)
+            if target is not None:
+                out.append(target)
+    return tuple(out)
+
+
+def _gitdir_target(gitfile: Path) -> Path | None:
+    # A worktree or submodule: `.git` is a file `gitdir: <path>` naming the real metadata.
+    try:
+        first = gitfile.read_text(encoding="utf-8", errors="replace").splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    if not first.startswith("gitdir:"):
+        return None
+    target = (gitfile.parent / first[len("gitdir:") :].strip()).resolve()
+    return target if target.is_dir() else None
 
 
 def writable_roots_for(
     policy: SandboxPolicy, cwd: Path, extra: Iterable[Path] = (), env: dict[str, str] | None = None
 ) -> list[WritableRoot]:
-    """cwd, configured and extra roots, /tmp and $TMPDIR — each resolved, `.git` protected."""
+    """cwd, configured and extra roots, /tmp and $TMPDIR — each resolved, protected names kept."""
     if not isinstance(policy, WorkspaceWrite):
         return []
     env = dict(os.environ) if env is None else env
@@ -46,8 +83,7 @@ def writable_roots_for(
         if r in seen or not r.is_dir():
             continue
         seen.add(r)
-        protected = tuple(r / name for name in PROTECTED_SUBPATHS if (r / name).exists())
-        roots.append(WritableRoot(r, tuple(p.resolve() for p in protected)))
+        roots.append(WritableRoot(r, protected_subpaths(r)))
     return roots
 
 

@@ -1,4 +1,8 @@
-"""Choosing the sandbox backend and wrapping a command in it."""
+"""Choosing the sandbox backend and wrapping a command in it.
+
+`detect_backend` and `wrap_command` touch the filesystem and may start a probe process: call
+them from a worker thread (`asyncio.to_thread`), never on the event loop.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from pycodex.exec.sandbox.bwrap import bwrap_argv
+from pycodex.exec.sandbox.bwrap import ProtectedPathError, bwrap_argv, prepare_mount_targets
 from pycodex.exec.sandbox.roots import writable_roots_for
 from pycodex.protocol.policies import DangerFullAccess, SandboxPolicy, has_network_access
 
@@ -27,7 +31,8 @@ def _probe_bwrap() -> str | None:
     try:
         proc = subprocess.run(
             [path, "--new-session", "--die-with-parent", "--unshare-pid", "--unshare-net",
-             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--", "true"],
+             "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+             "--", "true"],
             capture_output=True, timeout=10, check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
@@ -68,7 +73,7 @@ def wrap_command(
     env: dict[str, str] | None = None,
     workdir: Path | None = None,
 ) -> list[str]:
-    """argv unchanged for danger-full-access; wrapped in bubblewrap otherwise."""
+    """argv unchanged for danger-full-access; wrapped in the sandbox backend otherwise."""
     if isinstance(policy, DangerFullAccess):
         return list(argv)
     backend = detect_backend()
@@ -76,9 +81,16 @@ def wrap_command(
     if backend == "bwrap":
         bwrap = _probe_bwrap()
         assert bwrap is not None
-        return bwrap_argv(argv, roots, workdir or cwd, has_network_access(policy), bwrap)
+        try:
+            read_only = prepare_mount_targets(roots)
+        except ProtectedPathError as e:
+            raise SandboxUnavailableError(str(e)) from e
+        return bwrap_argv(argv, roots, read_only, workdir or cwd, has_network_access(policy), bwrap)
     if backend == "landlock":
-        launcher = [sys.executable, "-m", "pycodex.exec.sandbox.landlock_exec"]
+        from pycodex.exec.sandbox.privileges import make_process_not_dumpable
+
+        make_process_not_dumpable()
+        launcher = [sys.executable, "-I", "-m", "pycodex.exec.sandbox.landlock_exec"]
         for root in roots:
             launcher += ["--writable", str(root.root)]
         if has_network_access(policy):
