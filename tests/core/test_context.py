@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from pathlib import Path
 
 from pycodex.context.diff_tracker import TurnDiffTracker
@@ -30,7 +31,7 @@ def test_environment_context_escapes_xml_in_paths() -> None:
 
 
 def test_agents_md_from_repo_root_down_to_cwd(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)  # a real repository root
     (tmp_path / "AGENTS.md").write_text("root rules")
     sub = tmp_path / "pkg"
     sub.mkdir()

@@ -28,7 +28,8 @@ def run_exec(opts: ExecOptions) -> int:
         config, initial = _prepare(opts)
         schema = _load_schema(opts.output_schema)
     except ExecError as e:
-        print(f"Error: {e}", file=sys.stderr)
+        for line in str(e).splitlines() or [""]:  # a config error may list several problems
+            print(f"Error: {line}", file=sys.stderr)
         return 1
     return asyncio.run(_run(opts, config, initial, prompt, schema))
 
@@ -48,7 +49,7 @@ def _read_prompt(opts: ExecOptions) -> str | None:
 
 def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
     from pycodex.config.config import CliOverrides, ConfigError, load_config
-    from pycodex.config.overrides import ConfigOverrideError
+    from pycodex.config.home import ensure_home
 
     sandbox = opts.sandbox
     approval = opts.approval
@@ -69,13 +70,16 @@ def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
     initial = None
     try:
         config = load_config(cli)
+        ensure_home(config.home)  # sessions and history are written there
         if opts.resume is not None:
             initial, recorded_model = _resume_history(config, opts.resume)
             if opts.model is None and recorded_model:
                 cli.model = recorded_model
                 config = load_config(cli)
-    except (ConfigError, ConfigOverrideError) as e:
+    except ConfigError as e:  # -c syntax errors are ConfigErrors too
         raise ExecError(str(e)) from e
+    for warning in config.warnings:  # once per run, from the config actually used
+        print(warning, file=sys.stderr)
     if approval is None and not _configured(config, "approval_policy", opts):
         config.approval_policy = AskForApproval.NEVER  # exec cannot ask anyone
     config.ephemeral = opts.ephemeral

@@ -14,7 +14,6 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("pycodex.cli.sandbox_cmd", "sandbox_group"),
     "sessions": ("pycodex.cli.sessions_cmd", "sessions_group"),
     "demo": ("pycodex.cli.demo_cmd", "demo_command"),
-    "mcp-server": ("pycodex.cli.mcp_server_cmd", "mcp_server_command"),
 }
 
 
@@ -33,10 +32,18 @@ class LazyGroup(click.Group):
         return command if isinstance(command, click.Command) else None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="pycodex", prog_name="pycodex")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """pycodex: a coding agent that runs commands and edits files in your workspace."""
+    if ctx.invoked_subcommand is None:
+        # Bare `pycodex` will start the TUI; until it exists, it shows what there is.
+        click.echo(ctx.get_help())
 
 
 def main() -> None:

@@ -9,10 +9,19 @@ from pathlib import Path
 import click
 
 
-def _home() -> Path:
-    from pycodex.config.config import pycodex_home
+def _home(*, writable: bool) -> Path:
+    """`$PYCODEX_HOME`, checked: a bad home is one clear line, not a traceback."""
+    from pycodex.config.errors import ConfigError
+    from pycodex.config.home import check_home_readable, ensure_home, pycodex_home
 
-    return pycodex_home()
+    home = pycodex_home()
+    try:
+        if writable:  # the index is created and updated under it
+            return ensure_home(home)
+        check_home_readable(home)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from e
+    return home
 
 
 @click.group("sessions")
@@ -31,7 +40,7 @@ def list_command(cwd: Path | None, search: str | None, limit: int, cursor: str |
     from pycodex.rollout.store import SessionStore
 
     try:
-        page = SessionStore(_home()).list(cwd=cwd.resolve() if cwd else None, search=search,
+        page = SessionStore(_home(writable=True)).list(cwd=cwd.resolve() if cwd else None, search=search,
                                           limit=limit, cursor=cursor)
     except ValueError as e:
         raise click.ClickException(str(e)) from e
@@ -65,7 +74,7 @@ def show_command(thread_id: str) -> None:
     from pycodex.rollout.reader import last_token_usage, load_rollout
     from pycodex.rollout.transcript import render_transcript
 
-    path = find_rollout_by_id(_home(), thread_id)
+    path = find_rollout_by_id(_home(writable=False), thread_id)
     if path is None:
         raise click.ClickException(f"no recorded session with id {thread_id}")
     loaded = load_rollout(path)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pycodex.config.overrides import apply_overrides, parse_override
+from pycodex.config.errors import ConfigError
+from pycodex.config.home import check_home_readable, pycodex_home
+from pycodex.config.overrides import parse_override
 from pycodex.protocol.policies import (
     AskForApproval,
     ReasoningEffort,
@@ -21,22 +23,14 @@ from pycodex.protocol.policies import (
 )
 
 if TYPE_CHECKING:
+    from pycodex.config.schema import McpServerToml, SandboxWorkspaceWriteToml
     from pycodex.exec.env import ShellEnvironmentPolicy
     from pycodex.model.providers import ModelProviderInfo
 
+__all__ = ["CliOverrides", "Config", "ConfigError", "load_config", "load_toml", "pycodex_home"]
+
 DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_PROJECT_DOC_MAX_BYTES = 32 * 1024
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used; the message says what to fix."""
-
-
-def pycodex_home(env: dict[str, str] | None = None) -> Path:
-    """`$PYCODEX_HOME`, else `~/.pycodex`."""
-    source = os.environ if env is None else env
-    raw = source.get("PYCODEX_HOME")
-    return Path(raw).expanduser() if raw else Path.home() / ".pycodex"
 
 
 @dataclass
@@ -116,6 +110,7 @@ class Config:
     ephemeral: bool = False
     shell_snapshot: bool = True
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    warnings: list[str] = field(default_factory=list)  # e.g. unknown keys; shown once by the CLI
 
 
 def load_toml(path: Path) -> dict[str, Any]:
@@ -125,8 +120,10 @@ def load_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"config error: {path}: invalid TOML: {e}") from e
+    except OSError as e:
+        raise ConfigError(f"config error: cannot read {path}: {e.strerror or e}") from e
 
 
 def load_config(
@@ -136,115 +133,91 @@ def load_config(
     env: dict[str, str] | None = None,
 ) -> Config:
     """Resolve the config: defaults < config.toml < profile < `-c` < typed flags."""
+    from pycodex.config.validate import Override, resolve
     from pycodex.exec.env import ShellEnvironmentPolicy
-    from pycodex.model.providers import ModelProviderInfo, built_in_providers
+    from pycodex.model.providers import built_in_providers
 
     cli = cli or CliOverrides()
     env = dict(os.environ) if env is None else env
     home = home or pycodex_home(env)
-    table = load_toml(home / "config.toml")
-    overrides = [parse_override(r) for r in cli.raw]
-    override_profile = next((v for p, v in overrides if p == ["profile"]), None)
-    profile_name = cli.profile or override_profile or table.get("profile")
-    if profile_name:
-        profiles = table.get("profiles", {})
-        if profile_name not in profiles:
-            raise ConfigError(f"profile {profile_name!r} not found in {home / 'config.toml'}")
-        for k, v in profiles[profile_name].items():
-            table[k] = v
-    apply_overrides(table, overrides)  # -c wins over the profile and the file
+    check_home_readable(home)
+    config_path = home / "config.toml"
+    overrides = [Override(r, tuple(p), v) for r in cli.raw for p, v in [parse_override(r)]]
+    resolved = resolve(load_toml(config_path), str(config_path), overrides, cli.profile)
+    t = resolved.settings
 
-    cwd = (cli.cwd or Path(table.get("cwd") or os.getcwd())).expanduser().resolve()
-    model = cli.model or table.get("model") or DEFAULT_MODEL
-
+    cwd = (cli.cwd or Path(t.cwd or os.getcwd())).expanduser().resolve()
     providers: dict[str, ModelProviderInfo] = dict(built_in_providers(env))
-    if isinstance(table.get("openai_base_url"), str):  # the Codex SDK's baseUrl option
-        providers["openai"] = providers["openai"].model_copy(update={"base_url": table["openai_base_url"]})
-    for pid, raw in (table.get("model_providers") or {}).items():
-        if isinstance(raw, dict):
-            providers[pid] = ModelProviderInfo.model_validate({"name": pid, **raw})
-    provider_id = cli.model_provider or table.get("model_provider") or "openai"
+    if t.openai_base_url is not None:  # the Codex SDK's baseUrl option
+        providers["openai"] = providers["openai"].model_copy(update={"base_url": t.openai_base_url})
+    providers.update(t.model_providers)
+    provider_id = cli.model_provider or t.model_provider or "openai"
     if provider_id not in providers:
         raise ConfigError(
-            f"model provider {provider_id!r} is not defined; add [model_providers.{provider_id}] "
-            f"to {home / 'config.toml'}"
+            f"config error: model provider {provider_id!r} is not defined; add "
+            f"[model_providers.{provider_id}] to {config_path}"
         )
 
-    approval = cli.approval_policy or _enum(AskForApproval, table.get("approval_policy"))
-    sandbox = _sandbox_policy(table, cli.sandbox_mode)
-    add_dirs = [p.expanduser().resolve() for p in cli.add_dirs]
-
-    tools_t = table.get("tools") or {}
-    plan_t = tools_t.get("update_plan")
+    tools_t = t.tools
+    web_search_mode = t.web_search in ("live", "cached")
     tools = ToolsConfig(
-        plan=bool(plan_t.get("enabled", True)) if isinstance(plan_t, dict) else True,
-        view_image=bool(tools_t.get("view_image", True)),
-        web_search=bool(tools_t.get("web_search", False))
-        or table.get("web_search") in ("live", "cached"),
-        surface=tools_t.get("surface"),
+        plan=tools_t.update_plan.enabled if tools_t and tools_t.update_plan else True,
+        view_image=tools_t.view_image is not False if tools_t else True,
+        web_search=bool(tools_t and tools_t.web_search) or web_search_mode,
+        surface=tools_t.surface if tools_t else None,
     )
-    hist_t = table.get("history") or {}
     history = HistoryConfig(
-        persistence=str(hist_t.get("persistence", "save-all")),
-        max_bytes=hist_t.get("max_bytes"),
+        persistence=t.history.persistence if t.history else "save-all",
+        max_bytes=t.history.max_bytes if t.history else None,
     )
+    snapshot = t.features.shell_snapshot if t.features else None
     return Config(
         home=home,
         cwd=cwd,
-        model=model,
+        model=cli.model or t.model or DEFAULT_MODEL,
         model_provider_id=provider_id,
         model_provider=providers[provider_id],
-        approval_policy=approval or AskForApproval.ON_REQUEST,
-        sandbox_policy=sandbox,
-        shell_environment_policy=ShellEnvironmentPolicy.model_validate(
-            table.get("shell_environment_policy") or {}
+        approval_policy=cli.approval_policy or t.approval_policy or AskForApproval.ON_REQUEST,
+        sandbox_policy=_sandbox_policy(
+            cli.sandbox_mode or t.sandbox_mode or SandboxMode.READ_ONLY, t.sandbox_workspace_write
         ),
-        model_reasoning_effort=_enum(ReasoningEffort, table.get("model_reasoning_effort")),
-        model_reasoning_summary=_enum(ReasoningSummary, table.get("model_reasoning_summary"))
-        or ReasoningSummary.AUTO,
-        model_verbosity=_enum(Verbosity, table.get("model_verbosity")),
-        model_context_window=table.get("model_context_window"),
-        model_auto_compact_token_limit=table.get("model_auto_compact_token_limit"),
+        shell_environment_policy=t.shell_environment_policy or ShellEnvironmentPolicy(),
+        model_reasoning_effort=t.model_reasoning_effort,
+        model_reasoning_summary=t.model_reasoning_summary or ReasoningSummary.AUTO,
+        model_verbosity=t.model_verbosity,
+        model_context_window=t.model_context_window,
+        model_auto_compact_token_limit=t.model_auto_compact_token_limit,
         base_instructions=_read_optional(
-            table.get("model_instructions_file") or table.get("experimental_instructions_file")
+            t.model_instructions_file or t.experimental_instructions_file
         )
-        or table.get("base_instructions"),
-        developer_instructions=table.get("developer_instructions"),
+        or t.base_instructions,
+        developer_instructions=t.developer_instructions,
         user_instructions=_read_optional(str(home / "AGENTS.md")),
-        project_doc_max_bytes=int(table.get("project_doc_max_bytes", DEFAULT_PROJECT_DOC_MAX_BYTES)),
-        additional_writable_roots=add_dirs,
+        project_doc_max_bytes=(
+            DEFAULT_PROJECT_DOC_MAX_BYTES if t.project_doc_max_bytes is None else t.project_doc_max_bytes
+        ),
+        additional_writable_roots=[p.expanduser().resolve() for p in cli.add_dirs],
         tools=tools,
         history=history,
-        mcp_servers=_mcp_servers(table.get("mcp_servers") or {}),
-        notify=table.get("notify"),
-        hide_agent_reasoning=bool(table.get("hide_agent_reasoning", False)),
-        show_raw_agent_reasoning=bool(table.get("show_raw_agent_reasoning", False)),
-        compact_prompt=table.get("compact_prompt"),
-        shell_snapshot=bool((table.get("features") or {}).get("shell_snapshot", table.get("shell_snapshot", True))),
+        mcp_servers={name: _mcp_server(name, m) for name, m in t.mcp_servers.items()},
+        notify=t.notify,
+        hide_agent_reasoning=bool(t.hide_agent_reasoning),
+        show_raw_agent_reasoning=bool(t.show_raw_agent_reasoning),
+        compact_prompt=t.compact_prompt,
+        shell_snapshot=snapshot if snapshot is not None else t.shell_snapshot is not False,
         env=env,
+        warnings=resolved.warnings,
     )
 
 
-def _enum(kind: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    try:
-        return kind(value)
-    except ValueError as e:
-        allowed = ", ".join(m.value for m in kind)
-        raise ConfigError(f"invalid value {value!r}; expected one of: {allowed}") from e
-
-
-def _sandbox_policy(table: dict[str, Any], mode: SandboxMode | None) -> SandboxPolicy:
-    mode = mode or _enum(SandboxMode, table.get("sandbox_mode")) or SandboxMode.READ_ONLY
+def _sandbox_policy(mode: SandboxMode, ww: SandboxWorkspaceWriteToml | None) -> SandboxPolicy:
     policy = policy_for_mode(mode)
-    if isinstance(policy, WorkspaceWrite):
-        ww = table.get("sandbox_workspace_write") or {}
+    if isinstance(policy, WorkspaceWrite) and ww is not None:
         policy = WorkspaceWrite(
-            writable_roots=[Path(p).expanduser() for p in ww.get("writable_roots", [])],
-            network_access=bool(ww.get("network_access", False)),
-            exclude_tmpdir_env_var=bool(ww.get("exclude_tmpdir_env_var", False)),
-            exclude_slash_tmp=bool(ww.get("exclude_slash_tmp", False)),
+            writable_roots=[Path(p).expanduser() for p in ww.writable_roots],
+            network_access=ww.network_access,
+            exclude_tmpdir_env_var=ww.exclude_tmpdir_env_var,
+            exclude_slash_tmp=ww.exclude_slash_tmp,
         )
     return policy
 
@@ -258,22 +231,17 @@ def _read_optional(path: str | None) -> str | None:
         return None
 
 
-def _mcp_servers(raw: dict[str, Any]) -> dict[str, McpServerConfig]:
-    out: dict[str, McpServerConfig] = {}
-    for name, t in raw.items():
-        if not isinstance(t, dict):
-            continue
-        timeout = t.get("startup_timeout_sec")
-        if timeout is None and "startup_timeout_ms" in t:
-            timeout = t["startup_timeout_ms"] / 1000
-        out[name] = McpServerConfig(
-            name=name,
-            command=t.get("command"),
-            args=list(t.get("args", [])),
-            env=dict(t.get("env", {})),
-            url=t.get("url"),
-            startup_timeout_sec=float(timeout or 10.0),
-            tool_timeout_sec=float(t.get("tool_timeout_sec", 60.0)),
-            enabled=bool(t.get("enabled", True)),
-        )
-    return out
+def _mcp_server(name: str, t: McpServerToml) -> McpServerConfig:
+    timeout = t.startup_timeout_sec
+    if timeout is None and t.startup_timeout_ms is not None:
+        timeout = t.startup_timeout_ms / 1000
+    return McpServerConfig(
+        name=name,
+        command=t.command,
+        args=list(t.args),
+        env=dict(t.env),
+        url=t.url,
+        startup_timeout_sec=timeout or 10.0,
+        tool_timeout_sec=60.0 if t.tool_timeout_sec is None else t.tool_timeout_sec,
+        enabled=t.enabled,
+    )

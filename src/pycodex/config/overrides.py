@@ -5,8 +5,10 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
+from pycodex.config.errors import ConfigError
 
-class ConfigOverrideError(ValueError):
+
+class ConfigOverrideError(ConfigError):
     """A `-c` argument that is not `key=value`."""
 
 

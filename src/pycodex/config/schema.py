@@ -1,0 +1,152 @@
+"""The shape of config.toml: every key pycodex reads, with Codex's names and types.
+
+Validated in strict mode (no `"yes"` for a boolean, no `"3"` for an integer); enum-valued
+keys take their string values. Unknown keys never fail validation: they are reported as
+warnings by `pycodex.config.validate`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from pycodex.exec.env import ShellEnvironmentPolicy
+from pycodex.model.providers import ModelProviderInfo
+from pycodex.protocol.policies import (
+    AskForApproval,
+    ReasoningEffort,
+    ReasoningSummary,
+    SandboxMode,
+    Verbosity,
+)
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum_value(kind: type[E]) -> BeforeValidator:
+    # Strict validation wants enum instances; TOML gives their string values.
+    allowed = ", ".join(m.value for m in kind)
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str) and value in kind._value2member_map_:
+            return kind(value)
+        raise PydanticCustomError("enum", "one of: {expected}", {"expected": allowed})
+
+    return BeforeValidator(convert)
+
+
+Approval = Annotated[AskForApproval, _enum_value(AskForApproval)]
+Sandbox = Annotated[SandboxMode, _enum_value(SandboxMode)]
+Effort = Annotated[ReasoningEffort, _enum_value(ReasoningEffort)]
+Summary = Annotated[ReasoningSummary, _enum_value(ReasoningSummary)]
+VerbosityLevel = Annotated[Verbosity, _enum_value(Verbosity)]
+
+
+class Table(BaseModel):
+    """A TOML table: unknown keys are ignored here and reported separately."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class SandboxWorkspaceWriteToml(Table):
+    """`[sandbox_workspace_write]`."""
+
+    writable_roots: list[str] = Field(default_factory=list)
+    network_access: bool = False
+    exclude_tmpdir_env_var: bool = False
+    exclude_slash_tmp: bool = False
+
+
+class HistoryToml(Table):
+    """`[history]`."""
+
+    persistence: Literal["save-all", "none"] = "save-all"
+    max_bytes: int | None = Field(default=None, ge=0)
+
+
+class UpdatePlanToml(Table):
+    """`[tools.update_plan]`."""
+
+    enabled: bool = True
+
+
+class ToolsToml(Table):
+    """`[tools]`."""
+
+    web_search: bool | None = None
+    view_image: bool | None = None
+    update_plan: UpdatePlanToml | None = None
+    surface: Literal["modern", "classic"] | None = None
+
+
+class FeaturesToml(Table):
+    """`[features]`: the flags pycodex acts on (Codex's others are accepted and ignored)."""
+
+    shell_snapshot: bool | None = None
+
+
+class McpServerToml(Table):
+    """`[mcp_servers.<name>]`."""
+
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    url: str | None = None
+    startup_timeout_sec: float | None = Field(default=None, ge=0)
+    startup_timeout_ms: int | None = Field(default=None, ge=0)
+    tool_timeout_sec: float | None = Field(default=None, ge=0)
+    enabled: bool = True
+
+
+class SettingsToml(Table):
+    """The settings a profile may set; the file's top level holds the same keys."""
+
+    model: str | None = None
+    model_provider: str | None = None
+    model_providers: dict[str, ModelProviderInfo] = Field(default_factory=dict)
+    openai_base_url: str | None = None
+    approval_policy: Approval | None = None
+    sandbox_mode: Sandbox | None = None
+    sandbox_workspace_write: SandboxWorkspaceWriteToml | None = None
+    shell_environment_policy: ShellEnvironmentPolicy | None = None
+    model_reasoning_effort: Effort | None = None
+    model_reasoning_summary: Summary | None = None
+    model_verbosity: VerbosityLevel | None = None
+    model_context_window: int | None = Field(default=None, gt=0)
+    model_auto_compact_token_limit: int | None = None
+    model_instructions_file: str | None = None
+    experimental_instructions_file: str | None = None
+    base_instructions: str | None = None
+    developer_instructions: str | None = None
+    compact_prompt: str | None = None
+    project_doc_max_bytes: int | None = Field(default=None, ge=0)
+    tools: ToolsToml | None = None
+    web_search: Literal["disabled", "cached", "live"] | None = None
+    history: HistoryToml | None = None
+    mcp_servers: dict[str, McpServerToml] = Field(default_factory=dict)
+    notify: list[str] | None = None
+    hide_agent_reasoning: bool | None = None
+    show_raw_agent_reasoning: bool | None = None
+    features: FeaturesToml | None = None
+    shell_snapshot: bool | None = None  # older spelling of features.shell_snapshot
+    cwd: str | None = None
+
+    @field_validator("model_providers", mode="before")
+    @classmethod
+    def _name_defaults_to_id(cls, value: Any) -> Any:
+        # pycodex lets `[model_providers.x]` omit `name`; the id stands in for it.
+        if isinstance(value, dict):
+            return {k: {"name": k, **v} if isinstance(v, dict) else v for k, v in value.items()}
+        return value
+
+
+class ConfigToml(SettingsToml):
+    """The whole config.toml."""
+
+    profile: str | None = None
+    profiles: dict[str, SettingsToml] = Field(default_factory=dict)
