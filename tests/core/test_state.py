@@ -7,14 +7,22 @@ import asyncio
 from pycodex.protocol.models import user_message
 from pycodex.protocol.policies import ReviewDecision
 from pycodex.protocol.usage import TokenUsage
-from pycodex.state import RunningTask, SessionState, TaskKind, TurnSlot, TurnState
+from pycodex.state import (
+    FinishStatus,
+    RunningTask,
+    SessionState,
+    TakenTurn,
+    TaskKind,
+    TurnSlot,
+    TurnState,
+)
 
 
-async def test_clear_pending_denies_waiting_approvals_and_drops_input() -> None:
+async def test_clear_pending_denies_waiting_approvals_and_hands_back_input() -> None:
     state = TurnState()
     fut = state.insert_pending_approval("sub")
     state.push_pending_input([user_message("later")])
-    state.clear_pending()
+    assert [i.text() for i in state.clear_pending()] == ["later"]  # type: ignore[union-attr]
     assert await fut is ReviewDecision.DENIED
     assert state.take_pending_input() == []
 
@@ -29,28 +37,52 @@ async def test_second_waiter_on_same_key_denies_the_first() -> None:
     assert not state.resolve_pending_approval("k", ReviewDecision.APPROVED)
 
 
-async def test_turn_slot_finish_drops_turn_state_when_last_task_ends() -> None:
+def _task(sub_id: str, kind: TaskKind = TaskKind.REGULAR) -> RunningTask:
+    return RunningTask(sub_id, kind, asyncio.get_running_loop().create_task(asyncio.sleep(0)))
+
+
+async def test_a_task_with_queued_input_cannot_finish_until_it_takes_it() -> None:
     slot = TurnSlot()
-    handle = asyncio.get_running_loop().create_task(asyncio.sleep(0))
-    state = slot.start(RunningTask("1", TaskKind.REGULAR, handle))
-    fut = state.insert_pending_approval("1")
+    slot.start(_task("1"), TurnState())
     assert slot.inject_input([user_message("x")])
+    assert slot.begin_finish("1") is FinishStatus.INPUT_PENDING
+    assert [i.text() for i in slot.take_pending_input()] == ["x"]  # type: ignore[union-attr]
+    assert slot.begin_finish("1") is FinishStatus.FINISHING
+
+
+async def test_a_finishing_turn_refuses_input_and_is_dropped_at_the_end() -> None:
+    slot = TurnSlot()
+    state = TurnState()
+    slot.start(_task("1"), state)
+    fut = state.insert_pending_approval("1")
+    assert slot.begin_finish("1") is FinishStatus.FINISHING
+    # Input now would be lost by a task that has stopped reading: it must start a new turn.
+    assert not slot.inject_input([user_message("y")])
     assert slot.finish_task("1")
     assert slot.turn_state() is None and not slot.is_running()
     assert await fut is ReviewDecision.DENIED
-    assert not slot.inject_input([user_message("y")])
     assert not slot.finish_task("1")
-    await handle
+    assert slot.begin_finish("1") is FinishStatus.GONE
 
 
-async def test_take_all_returns_tasks_and_clears() -> None:
+async def test_take_all_takes_running_tasks_and_hands_back_input() -> None:
     slot = TurnSlot()
-    handle = asyncio.get_running_loop().create_task(asyncio.sleep(0))
-    slot.start(RunningTask("7", TaskKind.COMPACT, handle))
-    tasks = slot.take_all()
-    assert [t.sub_id for t in tasks] == ["7"]
-    assert slot.take_all() == []
-    await handle
+    slot.start(_task("7", TaskKind.COMPACT), TurnState())
+    assert slot.inject_input([user_message("queued")])
+    taken = slot.take_all()
+    assert [t.sub_id for t in taken.aborted] == ["7"] and taken.finishing == []
+    assert [i.text() for i in taken.leftover_input] == ["queued"]  # type: ignore[union-attr]
+    assert not slot.is_running()
+    assert slot.take_all() == TakenTurn([], [], [])
+
+
+async def test_take_all_leaves_a_finishing_task_to_report_completion() -> None:
+    slot = TurnSlot()
+    slot.start(_task("3"), TurnState())
+    assert slot.begin_finish("3") is FinishStatus.FINISHING
+    taken = slot.take_all()
+    assert taken.aborted == [] and [t.sub_id for t in taken.finishing] == ["3"]
+    assert slot.finish_task("3") and not slot.is_running()
 
 
 def test_session_state_token_info_accumulates() -> None:

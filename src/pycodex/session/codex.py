@@ -212,7 +212,7 @@ async def _start_or_inject(
     if session.inject_input(response_items):
         return
 
-    async def runner(s: Session, t: TurnContext, sid: str) -> str | None:
+    async def runner(s: Session, t: TurnContext, sid: str) -> None:
         return await run_regular_task(s, t, sid, response_items)
 
     await session.spawn_task(tc, sub_id, TaskKind.REGULAR, runner)

@@ -21,11 +21,20 @@ from pycodex.protocol.events import (
     TokenCount,
     TurnAborted,
     TurnAbortReason,
+    UserMessageEvent,
 )
-from pycodex.protocol.models import ResponseItem
+from pycodex.protocol.models import Message, ResponseItem
 from pycodex.protocol.policies import ReviewDecision
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage
-from pycodex.state import ExecCallInfo, RunningTask, SessionState, TaskKind, TurnSlot
+from pycodex.state import (
+    ExecCallInfo,
+    FinishStatus,
+    RunningTask,
+    SessionState,
+    TaskKind,
+    TurnSlot,
+    TurnState,
+)
 
 if TYPE_CHECKING:
     from pycodex.rollout.recorder import RolloutItem
@@ -34,8 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TaskRunner = Callable[["Session", "TurnContext", str], Awaitable[str | None]]
-DIFF_TRACKER_KEY = "diff_tracker"
+TaskRunner = Callable[["Session", "TurnContext", str], Awaitable[None]]
 
 
 class SessionStopped(Exception):
@@ -95,55 +103,78 @@ class Session:
     async def spawn_task(
         self, tc: TurnContext, sub_id: str, kind: TaskKind, runner: TaskRunner
     ) -> None:
-        """Start a task for a submission, replacing (aborting) any running one."""
+        """Start a task for a submission, after any running one has ended (aborted)."""
         await self.abort_all_tasks(TurnAbortReason.REPLACED)
+        # Registered before the task first runs (no await in between): it can never start
+        # while another turn's task is still in the slot.
+        handle = asyncio.get_running_loop().create_task(
+            self._run_task(tc, sub_id, runner), name=f"task-{sub_id}"
+        )
+        self._turn.start(
+            RunningTask(sub_id=sub_id, kind=kind, handle=handle),
+            TurnState(diff_tracker=TurnDiffTracker(tc.cwd)),
+        )
 
-        async def run() -> None:
-            last: str | None = None
-            try:
-                last = await runner(self, tc, sub_id)
-            except asyncio.CancelledError:
-                raise
-            except SessionStopped:
-                pass
-            except Exception as e:  # a bug in a task must not kill the session loop
-                log.exception("task %s failed", sub_id)
-                await self._safe_event(sub_id, ErrorEvent(message=f"internal error: {e!r}"))
-            await self.on_task_finished(sub_id, last)
+    async def _run_task(self, tc: TurnContext, sub_id: str, runner: TaskRunner) -> None:
+        try:
+            await runner(self, tc, sub_id)
+        except asyncio.CancelledError:
+            raise
+        except SessionStopped:
+            pass
+        except Exception as e:  # a bug in a task must not kill the session loop
+            log.exception("task %s failed", sub_id)
+            await self._safe_event(sub_id, ErrorEvent(message=f"internal error: {e!r}"))
+        await self._finish_task(sub_id)
 
-        handle = asyncio.get_running_loop().create_task(run(), name=f"task-{sub_id}")
-        state = self._turn.start(RunningTask(sub_id=sub_id, kind=kind, handle=handle, turn_context=tc))
-        state.set(DIFF_TRACKER_KEY, TurnDiffTracker(tc.cwd))
+    def try_finish(self, sub_id: str) -> bool:
+        """A task has nothing more to do: True when it must stop, False when input arrived
+        that it has to take first (the input is folded into the turn, never dropped)."""
+        return self._turn.begin_finish(sub_id) is not FinishStatus.INPUT_PENDING
 
-    async def on_task_finished(self, sub_id: str, last_agent_message: str | None) -> None:
-        """A task ended by itself: drop the turn's state and report completion."""
-        if not self._turn.finish_task(sub_id):
-            return  # aborted meanwhile: the abort path reported it
+    async def _finish_task(self, sub_id: str) -> None:
+        """Report task_complete, then release the turn (in that order: input that arrives
+        meanwhile is refused by the finishing turn and starts the next one after this)."""
+        while (status := self._turn.begin_finish(sub_id)) is FinishStatus.INPUT_PENDING:
+            # Only a task that ended without taking its input gets here (a failed request):
+            # the input stays in the conversation for the next turn.
+            await self._record_unsent_input(sub_id, self._turn.take_pending_input())
+        if status is FinishStatus.GONE:
+            return  # aborted meanwhile: the abort reported it
+        state = self._turn.turn_state()
+        last = state.last_agent_message if state else None
         await self.flush_rollout()
-        await self._safe_event(sub_id, TaskComplete(last_agent_message=last_agent_message))
+        await self._safe_event(sub_id, TaskComplete(last_agent_message=last))
+        self._turn.finish_task(sub_id)
 
     async def abort_all_tasks(self, reason: TurnAbortReason) -> None:
-        """Cancel every running task: approvals resolve as denied, processes are killed."""
-        tasks = self._turn.take_all()
-        if not tasks:
-            return
+        """End the turn now: approvals denied, processes killed, each running task reported
+        aborted once it has really stopped; queued input is kept in the conversation."""
+        taken = self._turn.take_all()
         # Cancel before anything else awaits: a task must not run on (e.g. on an approval the
         # abort just resolved as denied) once it has been taken out of the turn.
-        for task in tasks:
+        for task in taken.aborted:
             task.handle.cancel()
-        await self.services.process_manager.kill_all()
-        self._state.exec_sessions().clear()
-        for task in tasks:
-            if not task.handle.done():
-                try:
-                    await asyncio.wait_for(asyncio.shield(task.handle), timeout=2.0)
-                except (asyncio.CancelledError, TimeoutError):
-                    pass
-                except Exception:
-                    log.exception("aborted task %s raised", task.sub_id)
-            # Taken out of the turn before it reported completion: it always ends as aborted.
+        if taken.aborted:
+            await self.services.process_manager.kill_all()
+            self._state.exec_sessions().clear()
+            for task in taken.aborted:
+                await _until_done(task.handle)
+        if taken.leftover_input:
+            sub_id = taken.aborted[0].sub_id if taken.aborted else ""
+            await self._record_unsent_input(sub_id, taken.leftover_input)
+        for task in taken.aborted:
             await self._safe_event(task.sub_id, TurnAborted(reason=reason))
-        await self.flush_rollout()
+        for task in taken.finishing:  # they report task_complete themselves
+            await _until_done(task.handle)
+        if taken.aborted:
+            await self.flush_rollout()
+
+    async def _record_unsent_input(self, sub_id: str, items: list[ResponseItem]) -> None:
+        try:
+            await self.record_user_input(sub_id, items)
+        except SessionStopped:
+            pass
 
     async def interrupt(self) -> None:
         """Stop the running turn, as the user asked."""
@@ -156,7 +187,7 @@ class Session:
     async def wait_idle(self) -> None:
         """Wait until no task runs (used by shutdown and tests)."""
         while True:
-            handles = [t.handle for t in self._turn.running_tasks()]
+            handles = [t.handle for t in self._turn.tasks()]
             if not handles:
                 return
             await asyncio.wait(handles)
@@ -169,6 +200,16 @@ class Session:
     def take_pending_input(self) -> list[ResponseItem]:
         """Input that arrived while the turn ran, for its next request."""
         return self._turn.take_pending_input()
+
+    async def record_user_input(self, sub_id: str, items: Sequence[ResponseItem]) -> None:
+        """Record user input into history and rollout, with its user_message events."""
+        await self.record_conversation_items(items)
+        for item in items:
+            if isinstance(item, Message) and item.role == "user":
+                images = [c.image_url for c in item.content if c.type == "input_image"]
+                await self.send_event(
+                    sub_id, UserMessageEvent(message=item.text(), images=images or None)
+                )
 
     # ---- approvals ----------------------------------------------------------------------
     async def request_command_approval(
@@ -286,22 +327,33 @@ class Session:
         """Stop tracking a finished process."""
         return self._state.exec_sessions().pop(session_id)
 
-    # ---- turn-scoped helpers for tools ----------------------------------------------------
-    def turn_value(self, key: str) -> Any:
-        """A value the running turn keeps (None when no turn runs)."""
-        state = self._turn.turn_state()
-        return state.get(key) if state else None
-
-    def set_turn_value(self, key: str, value: Any) -> None:
-        """Keep a value for the rest of the running turn."""
-        state = self._turn.turn_state()
-        if state is not None:
-            state.set(key, value)
-
+    # ---- turn-scoped values ---------------------------------------------------------------
     def diff_tracker(self) -> TurnDiffTracker | None:
         """The running turn's diff tracker."""
-        tracker = self.turn_value(DIFF_TRACKER_KEY)
-        return tracker if isinstance(tracker, TurnDiffTracker) else None
+        state = self._turn.turn_state()
+        return state.diff_tracker if state else None
+
+    def note_agent_message(self, text: str) -> None:
+        """The turn's latest assistant message (reported with task_complete)."""
+        state = self._turn.turn_state()
+        if state is not None:
+            state.last_agent_message = text
+
+    def last_agent_message(self) -> str | None:
+        """The turn's latest assistant message so far."""
+        state = self._turn.turn_state()
+        return state.last_agent_message if state else None
+
+    def auto_compacted(self) -> bool:
+        """Whether the turn compacted automatically since the model last answered."""
+        state = self._turn.turn_state()
+        return state.auto_compacted if state else False
+
+    def set_auto_compacted(self, value: bool) -> None:
+        """Record whether the turn just compacted automatically."""
+        state = self._turn.turn_state()
+        if state is not None:
+            state.auto_compacted = value
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def flush_rollout(self) -> None:
@@ -337,3 +389,14 @@ class Session:
             await self.send_event(sub_id, msg)
         except SessionStopped:
             self._tx_event.put_nowait(Event(id=sub_id, msg=msg))
+
+
+async def _until_done(handle: asyncio.Task[None]) -> None:
+    """Wait for a task to really end (a patch commit finishes or rolls back first)."""
+    if handle is asyncio.current_task():
+        return
+    while not handle.done():
+        _, pending = await asyncio.wait([handle], timeout=5.0)
+        if pending:
+            log.warning("task %s still running after cancellation", handle.get_name())
+            handle.cancel()

@@ -7,9 +7,25 @@ a lock or a raw field.
 
 from pycodex.state.exec_sessions import ExecCallInfo, ExecSessionRegistry
 from pycodex.state.session_state import SessionState
-from pycodex.state.turn import ActiveTurn, RunningTask, TaskKind, TurnSlot, TurnState
+from pycodex.state.turn import (
+    ActiveTurn,
+    FinishStatus,
+    RunningTask,
+    TakenTurn,
+    TaskKind,
+    TurnSlot,
+    TurnState,
+)
 
 __all__ = [
     "ActiveTurn",
     "ExecCallInfo",
-    "ExecSessionRegistry", "RunningTask", "SessionState", "TaskKind", "TurnSlot", "TurnState"]
+    "ExecSessionRegistry",
+    "FinishStatus",
+    "RunningTask",
+    "SessionState",
+    "TakenTurn",
+    "TaskKind",
+    "TurnSlot",
+    "TurnState",
+]

@@ -1,15 +1,30 @@
-"""Turn-scoped state: the running task(s) of a turn and what belongs to that turn only."""
+"""Turn-scoped state: the running task(s) of a turn and what belongs to that turn only.
+
+A turn's life, as `TurnSlot` enforces it (no method awaits, so each step is atomic on the
+session's event loop):
+
+    start ──► running ──► finishing ──► gone          (task_complete)
+                 └───────────────────────► gone       (turn_aborted)
+
+Input submitted while a task is running is queued in its `TurnState`. A task may enter
+`finishing` only when no input is queued (otherwise it folds the input into the turn), and a
+finishing turn accepts no more input: what arrives then starts the next turn. An abort takes
+the running tasks and hands back queued input, so nothing submitted is ever dropped.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING
 
 from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.policies import ReviewDecision
+
+if TYPE_CHECKING:
+    from pycodex.context.diff_tracker import TurnDiffTracker
 
 
 class TaskKind(StrEnum):
@@ -20,21 +35,33 @@ class TaskKind(StrEnum):
 
 @dataclass
 class RunningTask:
-    """A task the session runs for one submission: its kind and its cancel handle."""
+    """A task the session runs for one submission: its kind, cancel handle and phase."""
 
     sub_id: str
     kind: TaskKind
-    handle: asyncio.Task[Any]
-    turn_context: Any = None
+    handle: asyncio.Task[None]
+    finishing: bool = False
+
+
+class FinishStatus(Enum):
+    """What `TurnSlot.begin_finish` decided."""
+
+    FINISHING = "finishing"  # the task may report task_complete
+    INPUT_PENDING = "input_pending"  # input arrived: the task must take it and go on
+    GONE = "gone"  # the task was aborted meanwhile; the abort reported it
 
 
 class TurnState:
-    """Pending input, approval waiters and bookkeeping of one turn; dropped at its end."""
+    """Everything that belongs to one turn; created with the turn, dropped at its end."""
 
-    def __init__(self) -> None:
+    def __init__(self, diff_tracker: TurnDiffTracker | None = None) -> None:
+        self.diff_tracker = diff_tracker
+        self.last_agent_message: str | None = None
+        # Set by an automatic compaction until the next model response: a second one in a row
+        # means the history cannot get under the limit.
+        self.auto_compacted = False
         self._pending_input: list[ResponseItem] = []
         self._pending_approvals: dict[str, asyncio.Future[ReviewDecision]] = {}
-        self._bookkeeping: dict[str, Any] = {}
 
     # -- user input submitted while the turn runs
     def push_pending_input(self, items: list[ResponseItem]) -> None:
@@ -72,30 +99,21 @@ class TurnState:
         """Forget a waiter (its caller gave up)."""
         self._pending_approvals.pop(key, None)
 
-    # -- bookkeeping for the turn's tools (diff tracker, plan item, ...)
-    def get(self, key: str) -> Any:
-        """A turn-scoped value by name."""
-        return self._bookkeeping.get(key)
-
-    def set(self, key: str, value: Any) -> None:
-        """Store a turn-scoped value by name."""
-        self._bookkeeping[key] = value
-
-    def clear_pending(self) -> None:
-        """End of turn: waiting approvals resolve as denied, queued input is dropped."""
+    def clear_pending(self) -> list[ResponseItem]:
+        """Turn cleanup: waiting approvals resolve as denied; returns the queued input."""
         for fut in self._pending_approvals.values():
             if not fut.done():
                 fut.set_result(ReviewDecision.DENIED)
         self._pending_approvals.clear()
-        self._pending_input.clear()
+        return self.take_pending_input()
 
 
 @dataclass
 class ActiveTurn:
     """The running turn: its tasks keyed by submission id, and its TurnState."""
 
+    turn_state: TurnState
     tasks: dict[str, RunningTask] = field(default_factory=dict)
-    turn_state: TurnState = field(default_factory=TurnState)
 
     def add_task(self, task: RunningTask) -> None:
         """Register a task of this turn."""
@@ -106,25 +124,32 @@ class ActiveTurn:
         self.tasks.pop(sub_id, None)
         return not self.tasks
 
-    def drain_tasks(self) -> list[RunningTask]:
-        """Take every task out of the turn."""
-        tasks = list(self.tasks.values())
-        self.tasks.clear()
-        return tasks
+    def accepts_input(self) -> bool:
+        """A turn takes input while some task runs and none is finishing."""
+        return bool(self.tasks) and not any(t.finishing for t in self.tasks.values())
+
+
+@dataclass
+class TakenTurn:
+    """What an abort took out of the turn slot."""
+
+    aborted: list[RunningTask]  # were running: cancel them, report turn_aborted
+    finishing: list[RunningTask]  # already reporting task_complete: let them end
+    leftover_input: list[ResponseItem]  # queued, never sent to the model
 
 
 class TurnSlot:
-    """Holds the session's one ActiveTurn (or none) behind a small API."""
+    """Holds the session's one ActiveTurn (or none) behind a small, atomic API."""
 
     def __init__(self) -> None:
         self._turn: ActiveTurn | None = None
 
-    def start(self, task: RunningTask) -> TurnState:
-        """Install a fresh ActiveTurn for a task; returns its new TurnState."""
-        turn = ActiveTurn()
+    def start(self, task: RunningTask, state: TurnState) -> None:
+        """Install a fresh ActiveTurn (and its TurnState) for a task."""
+        assert self._turn is None or not self._turn.tasks, "a turn is already running"
+        turn = ActiveTurn(turn_state=state)
         turn.add_task(task)
         self._turn = turn
-        return turn.turn_state
 
     def is_running(self) -> bool:
         """Whether a turn with at least one task is active."""
@@ -134,15 +159,14 @@ class TurnSlot:
         """The active turn's state, if any."""
         return self._turn.turn_state if self._turn else None
 
-    def running_tasks(self) -> Iterator[RunningTask]:
-        """The active turn's tasks."""
+    def tasks(self) -> Iterator[RunningTask]:
+        """The active turn's tasks (running and finishing)."""
         return iter(list(self._turn.tasks.values()) if self._turn else [])
 
     def inject_input(self, items: list[ResponseItem]) -> bool:
-        """Queue input into the running turn; False when no turn runs."""
-        if not self.is_running():
+        """Queue input into the running turn; False when no turn takes input."""
+        if self._turn is None or not self._turn.accepts_input():
             return False
-        assert self._turn is not None
         self._turn.turn_state.push_pending_input(items)
         return True
 
@@ -150,23 +174,33 @@ class TurnSlot:
         """Drain the running turn's queued input."""
         return self._turn.turn_state.take_pending_input() if self._turn else []
 
-    def finish_task(self, sub_id: str) -> bool:
-        """A task ended normally; drops the turn (and its state) when it was the last.
+    def begin_finish(self, sub_id: str) -> FinishStatus:
+        """A task is done: it may finish only if no input waits for it."""
+        if self._turn is None or sub_id not in self._turn.tasks:
+            return FinishStatus.GONE
+        if self._turn.turn_state.has_pending_input():
+            return FinishStatus.INPUT_PENDING
+        self._turn.tasks[sub_id].finishing = True
+        return FinishStatus.FINISHING
 
-        Returns whether the task was still registered (an aborted one is not).
-        """
+    def finish_task(self, sub_id: str) -> bool:
+        """A finishing task reported completion; drops the turn when it was the last task."""
         if self._turn is None or sub_id not in self._turn.tasks:
             return False
         if self._turn.remove_task(sub_id):
-            self._turn.turn_state.clear_pending()
+            self._turn.turn_state.clear_pending()  # nothing can be queued: finishing took none
             self._turn = None
         return True
 
-    def take_all(self) -> list[RunningTask]:
-        """Abort path: clear the turn's pending state, drop it, return its tasks."""
+    def take_all(self) -> TakenTurn:
+        """Abort path: take the running tasks, deny approvals, hand back queued input."""
         if self._turn is None:
-            return []
-        self._turn.turn_state.clear_pending()
-        tasks = self._turn.drain_tasks()
-        self._turn = None
-        return tasks
+            return TakenTurn([], [], [])
+        leftover = self._turn.turn_state.clear_pending()
+        aborted = [t for t in self._turn.tasks.values() if not t.finishing]
+        for t in aborted:
+            self._turn.remove_task(t.sub_id)
+        finishing = list(self._turn.tasks.values())
+        if not finishing:
+            self._turn = None
+        return TakenTurn(aborted, finishing, leftover)

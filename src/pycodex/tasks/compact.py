@@ -21,11 +21,15 @@ if TYPE_CHECKING:
 CompactOutcome = Literal["not_needed", "compacted", "failed"]
 
 
-async def run_compact_task(session: Session, tc: TurnContext, sub_id: str) -> str | None:
+async def run_compact_task(session: Session, tc: TurnContext, sub_id: str) -> None:
     """The Compact task (Op::Compact with no turn running)."""
+    from pycodex.tasks.regular import run_sampling_loop
+
     await session.send_event(sub_id, TaskStarted(model_context_window=tc.context_window))
     await compact_history(session, tc, sub_id)
-    return None
+    if not session.try_finish(sub_id):
+        # The user wrote while the history was being summarised: the turn goes on with it.
+        await run_sampling_loop(session, tc, sub_id)
 
 
 async def compact_history(session: Session, tc: TurnContext, sub_id: str) -> bool:
@@ -59,14 +63,13 @@ async def compact_history(session: Session, tc: TurnContext, sub_id: str) -> boo
     return True
 
 
-async def maybe_auto_compact(
-    session: Session, tc: TurnContext, sub_id: str, compacted_recently: bool
-) -> CompactOutcome:
+async def maybe_auto_compact(session: Session, tc: TurnContext, sub_id: str) -> CompactOutcome:
     """Compact when the last request filled the window up to the limit."""
     last = session.last_token_usage()
     if last is None or not should_compact(last.tokens_in_context_window(), tc.auto_compact_token_limit):
+        session.set_auto_compacted(False)
         return "not_needed"
-    if compacted_recently:
+    if session.auto_compacted():
         await session.send_event(
             sub_id,
             ErrorEvent(
@@ -79,4 +82,7 @@ async def maybe_auto_compact(
             ),
         )
         return "failed"
-    return "compacted" if await compact_history(session, tc, sub_id) else "failed"
+    if not await compact_history(session, tc, sub_id):
+        return "failed"
+    session.set_auto_compacted(True)
+    return "compacted"

@@ -20,7 +20,6 @@ from pycodex.protocol.events import (
     StreamError,
     TaskStarted,
     TurnDiff,
-    UserMessageEvent,
     WebSearchBegin,
     WebSearchEnd,
 )
@@ -63,47 +62,35 @@ class TurnFailed(Exception):
 
 async def run_regular_task(
     session: Session, tc: TurnContext, sub_id: str, input_items: list[ResponseItem]
-) -> str | None:
-    """Run one user turn to its end; returns the last agent message."""
+) -> None:
+    """Run one user turn to its end (its last agent message is kept in the turn's state)."""
     if not input_items:
-        return None
+        return
     await session.send_event(sub_id, TaskStarted(model_context_window=tc.context_window))
-    await record_user_input(session, sub_id, input_items)
-    return await run_sampling_loop(session, tc, sub_id)
+    await session.record_user_input(sub_id, input_items)
+    await run_sampling_loop(session, tc, sub_id)
 
 
-async def record_user_input(session: Session, sub_id: str, items: list[ResponseItem]) -> None:
-    """Record user input into history and rollout, with the user_message event."""
-    await session.record_conversation_items(items)
-    for item in items:
-        if isinstance(item, Message) and item.role == "user":
-            images = [c.image_url for c in item.content if c.type == "input_image"]
-            await session.send_event(
-                sub_id, UserMessageEvent(message=item.text(), images=images or None)
-            )
-
-
-async def run_sampling_loop(session: Session, tc: TurnContext, sub_id: str) -> str | None:
-    """Request, execute calls, repeat; stops when the model makes no tool call."""
+async def run_sampling_loop(session: Session, tc: TurnContext, sub_id: str) -> None:
+    """Request, execute calls, repeat; stops when the model makes no tool call and no input
+    is waiting (input that arrives until then is folded into this turn)."""
     from pycodex.tasks.compact import maybe_auto_compact
     from pycodex.tools.router import ToolRouter
 
     router = ToolRouter.for_turn(session, tc)
-    last_agent_message: str | None = None
-    compacted_recently = False
     while True:
         pending = session.take_pending_input()
         if pending:
-            await record_user_input(session, sub_id, pending)
+            await session.record_user_input(sub_id, pending)
         try:
             result = await sample_with_retries(session, tc, sub_id, router.specs())
         except TurnFailed as e:
             await session.send_event(sub_id, ErrorEvent(message=str(e), codex_error_info=e.info))
-            return None
+            return
         await session.record_conversation_items(result.items)
         for item in result.items:
             if isinstance(item, Message) and item.role == "assistant":
-                last_agent_message = item.text()
+                session.note_agent_message(item.text())
         calls = result.calls()
         if calls:
             outputs = await router.run_calls(sub_id, calls)
@@ -113,25 +100,14 @@ async def run_sampling_loop(session: Session, tc: TurnContext, sub_id: str) -> s
             diff = await asyncio.to_thread(tracker.unified_diff)
             if diff:
                 await session.send_event(sub_id, TurnDiff(unified_diff=diff))
-        outcome = await maybe_auto_compact(session, tc, sub_id, compacted_recently)
+        outcome = await maybe_auto_compact(session, tc, sub_id)
         if outcome == "failed":
-            return last_agent_message
-        compacted_recently = outcome == "compacted"
-        if compacted_recently:
+            return
+        if outcome == "compacted":
             continue
-        if not calls and not session_has_pending(session):
+        if not calls and session.try_finish(sub_id):
             break
-    await session.services.notifier.agent_turn_complete(sub_id, [], last_agent_message)
-    return last_agent_message
-
-
-def session_has_pending(session: Session) -> bool:
-    """Whether input arrived that the model has not seen yet."""
-    pending = session.take_pending_input()
-    if pending:
-        session.inject_input(pending)
-        return True
-    return False
+    await session.services.notifier.agent_turn_complete(sub_id, [], session.last_agent_message())
 
 
 async def sample_with_retries(
