@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pycodex.protocol.rollout import SessionMeta
+from pycodex.rollout.durable import make_dirs, sync_new_entries
 from pycodex.rollout.items import RolloutItem
 from pycodex.rollout.paths import rollout_path_for
 from pycodex.rollout.policy import is_persisted
@@ -61,11 +62,12 @@ class RolloutRecorder:
 
     @classmethod
     async def create(cls, home: Path, conversation_id: str, meta: SessionMeta) -> RolloutRecorder:
-        """A new file for a new conversation, starting with its session_meta."""
+        """A new file starting with its session_meta; file and name are on disk on return."""
         path = rollout_path_for(home, conversation_id)
-        fd = await asyncio.to_thread(cls._open, path)
+        fd = await asyncio.to_thread(cls._create, path)
         rec = cls(path, fd)
         await rec.record([RolloutItem.session_meta(meta)])
+        await rec.sync()
         return rec
 
     @classmethod
@@ -78,10 +80,25 @@ class RolloutRecorder:
         return cls(path, await asyncio.to_thread(open_existing))
 
     @staticmethod
+    def _create(path: Path) -> int:
+        try:
+            created = make_dirs(path.parent)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            raise RolloutWriteError(f"cannot open rollout file {path}: {e.strerror or e}") from e
+        try:
+            # The file's name lives in its directory, and each new directory in its parent:
+            # without these fsyncs a power cut can lose the file even after it was synced.
+            sync_new_entries(path.parent, created)
+        except OSError as e:
+            os.close(fd)
+            raise RolloutWriteError(f"cannot sync the directory of {path}: {e.strerror or e}") from e
+        return fd
+
+    @staticmethod
     def _open(path: Path) -> int:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except OSError as e:
             raise RolloutWriteError(f"cannot open rollout file {path}: {e.strerror or e}") from e
 
