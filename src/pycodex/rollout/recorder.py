@@ -12,6 +12,7 @@ from pycodex.rollout.durable import make_dirs, sync_new_entries
 from pycodex.rollout.items import RolloutItem
 from pycodex.rollout.paths import rollout_path_for
 from pycodex.rollout.policy import is_persisted
+from pycodex.rollout.validate import check_rollout
 
 __all__ = ["RolloutItem", "RolloutRecorder", "RolloutWriteError"]
 
@@ -72,9 +73,14 @@ class RolloutRecorder:
 
     @classmethod
     async def resume(cls, path: Path) -> RolloutRecorder:
-        """Reopen an existing file for append (repairing a torn last line first)."""
+        """Reopen an existing rollout for append (repairing a torn last line first); a file
+        that is not a rollout is refused untouched (NotARolloutError)."""
         def open_existing() -> int:
-            repair_torn_tail(path)
+            check_rollout(path)  # before the repair, which truncates
+            try:
+                repair_torn_tail(path)
+            except OSError as e:
+                raise RolloutWriteError(f"cannot repair rollout file {path}: {e.strerror or e}") from e
             return cls._open(path)
 
         return cls(path, await asyncio.to_thread(open_existing))

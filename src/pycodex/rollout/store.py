@@ -8,13 +8,14 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from pycodex.rollout.lookup import iter_rollouts_newest_first
 from pycodex.rollout.paths import sessions_dir
 from pycodex.rollout.summary import RolloutSummary
+from pycodex.rollout.validate import MAX_FIRST_LINE, head_problem
 
 # Bumped when the tables change: an index of another version is dropped and rebuilt from the files.
 SCHEMA_VERSION = 2
@@ -69,6 +70,7 @@ class Page:
 
     items: list[SessionRow]
     next_cursor: str | None
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # files that are not rollouts
 
 
 def _encode_cursor(row: SessionRow) -> str:
@@ -158,33 +160,38 @@ class SessionStore:
             raise
 
     # ---- indexing ------------------------------------------------------------------------
-    def upsert_from_rollout(self, path: Path) -> None:
-        """Index a rollout file: only the lines appended since the last pass are read."""
+    def upsert_from_rollout(self, path: Path) -> str | None:
+        """Index a rollout file, reading only the lines appended since the last pass; returns
+        why the file is not a rollout, if it is not (it is then left out of the index)."""
         try:
             st = path.stat()
         except OSError:
-            return
+            return None
         db = self._connect()
         row = db.execute(
             "SELECT thread_id, cwd, created, model, provider, first_user_message, input_tokens, "
             "output_tokens, size, dev, ino, read_offset FROM sessions WHERE path = ?", (str(path),),
         ).fetchone()
         if row is not None and (row[8], row[9], row[10]) == (st.st_size, st.st_dev, st.st_ino):
-            return
+            return None
         known = None
         if row is not None:
             known = _Known(RolloutSummary(*row[:8]), dev=row[9], ino=row[10], offset=row[11])
         try:
             scan = _scan(path, known)
-        except OSError:
-            return
+        except OSError as e:
+            return f"it cannot be read ({e.strerror or e})"
         info = scan.summary
-        if info.thread_id is None:
-            return  # not a rollout (yet): no session_meta line
+        if scan.problem is not None or info.thread_id is None:
+            if row is not None:  # it was a rollout once: its row no longer describes the file
+                with self._tx() as tx:
+                    tx.execute("DELETE FROM messages WHERE thread_id = ?", (row[0],))
+                    tx.execute("DELETE FROM sessions WHERE path = ?", (str(path),))
+            return scan.problem
         with self._tx() as tx:
             now = tx.execute("SELECT ino, read_offset FROM sessions WHERE path = ?", (str(path),)).fetchone()
             if now != (None if known is None else (known.ino, known.offset)):
-                return  # another process indexed this file meanwhile: its pass covers ours
+                return None  # another process indexed this file meanwhile: its pass covers ours
             if scan.start == 0:
                 # A first or full pass: whatever this path or thread held before is replaced.
                 old = tx.execute("SELECT thread_id FROM sessions WHERE path = ?", (str(path),)).fetchone()
@@ -207,32 +214,37 @@ class SessionStore:
             if info.texts:
                 tx.execute("INSERT INTO messages(thread_id, text) VALUES (?, ?)",
                            (info.thread_id, "\n".join(info.texts)))
+        return None
 
-    def refresh(self) -> None:
-        """Pick up new or grown rollout files (a stat per file; parses only what changed)."""
+    def refresh(self) -> list[tuple[Path, str]]:
+        """Pick up new or grown rollout files (a stat per file; parses only what changed);
+        returns the files left out because they are not rollouts, with the reason."""
         db = self._connect()
         known = dict(db.execute("SELECT path, size FROM sessions").fetchall())
+        skipped: list[tuple[Path, str]] = []
         for path in iter_rollouts_newest_first(self.home):
             try:
                 size = path.stat().st_size
             except OSError:
                 continue
             if known.get(str(path)) != size:
-                self.upsert_from_rollout(path)
+                problem = self.upsert_from_rollout(path)
+                if problem is not None:
+                    skipped.append((path, problem))
+        return skipped
 
-    def rebuild(self) -> None:
-        """Drop the index and rebuild it from the files."""
+    def rebuild(self) -> list[tuple[Path, str]]:
+        """Drop the index and rebuild it from the files (returns the files left out)."""
         with self._tx() as tx:
             tx.execute("DELETE FROM sessions")
             tx.execute("DELETE FROM messages")
-        self.refresh()
+        return self.refresh()
 
     # ---- queries -------------------------------------------------------------------------
     def list(self, cwd: Path | None = None, search: str | None = None, limit: int = 50,
              cursor: str | None = None, refresh: bool = True) -> Page:
         """Sessions newest first, optionally by cwd or full-text search, paginated."""
-        if refresh:
-            self.refresh()
+        skipped = self.refresh() if refresh else []
         where: list[str] = []
         params: list[Any] = []
         if cwd is not None:
@@ -254,7 +266,7 @@ class SessionStore:
         rows = [SessionRow(*r) for r in self._connect().execute(sql, [*params, limit + 1]).fetchall()]
         more = len(rows) > limit
         rows = rows[:limit]
-        return Page(rows, _encode_cursor(rows[-1]) if more and rows else None)
+        return Page(rows, _encode_cursor(rows[-1]) if more and rows else None, skipped)
 
     def find(self, thread_id_or_prefix: str) -> Path | None:
         """The rollout of a thread id (or unique prefix)."""
@@ -306,24 +318,33 @@ class _Scan:
     dev: int
     ino: int
     mtime: float
+    problem: str | None = None  # why the file is not a rollout
 
 
 def _scan(path: Path, known: _Known | None) -> _Scan:
-    """Read the whole lines after `known.offset` if the file only grew since, else all of it."""
+    """Read the whole lines after `known.offset` if the file only grew since, else all of it
+    (after checking that its first line makes it a rollout)."""
     with path.open("rb") as f:
         st = os.fstat(f.fileno())
-        start, summary = 0, RolloutSummary()
+        scan = _Scan(RolloutSummary(), 0, 0, st.st_size, st.st_dev, st.st_ino, st.st_mtime)
         if known is not None and _only_appended(f, st, known):
-            start, summary = known.offset, known.summary
-        f.seek(start)
-        end = start
+            scan.start = scan.end = known.offset
+            scan.summary = known.summary
+            f.seek(known.offset)
+        else:
+            head = f.readline(MAX_FIRST_LINE)
+            scan.problem = head_problem(head)
+            if scan.problem is not None:
+                return scan
+            scan.end = len(head)
+            scan.summary.fold_raw(head)
         for raw in f:
             if not raw.endswith(b"\n"):
                 break  # a line still being written: read it whole next time
-            end += len(raw)
-            summary.fold_raw(raw)
-        size = max(f.tell(), st.st_size)
-    return _Scan(summary, start, end, size, st.st_dev, st.st_ino, st.st_mtime)
+            scan.end += len(raw)
+            scan.summary.fold_raw(raw)
+        scan.size = max(f.tell(), st.st_size)
+    return scan
 
 
 def _only_appended(f: BinaryIO, st: os.stat_result, known: _Known) -> bool:
