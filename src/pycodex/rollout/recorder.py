@@ -1,4 +1,14 @@
-"""RolloutRecorder: appends the session's items to its JSONL file, durably and in order."""
+"""RolloutRecorder: appends the session's items to its JSONL file, durably and in order.
+
+What survives a power cut, exactly:
+- a new session's file with its session_meta line, once `create` returns (the file, its day
+  directory and every directory `create` had to make are fsynced);
+- every item of a turn, once the session's turn-end sync returns (also after an interrupt); a
+  sync that fails stops the session with an error event, so no client takes lost work for saved.
+Items are written to the OS as they are recorded (a crash of pycodex alone loses none of them),
+but a power cut may lose those not yet synced: the current turn's, and the task_complete line
+written after the turn-end sync, which the next sync or the best-effort one at shutdown covers.
+"""
 
 from __future__ import annotations
 
