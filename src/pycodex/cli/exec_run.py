@@ -120,16 +120,24 @@ def _check_api_key(config: Config) -> None:
 def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | None]:
     from pycodex.rollout.lookup import find_rollout_by_id, newest_rollout
     from pycodex.rollout.reader import last_turn_context, load_rollout
+    from pycodex.rollout.validate import rollout_problem
     from pycodex.session.codex import InitialHistory
 
     if which == "--last":
-        path = newest_rollout(config.home, cwd=None)
+        def skip(path: Path, problem: str) -> None:
+            print(f"Warning: skipping {path}: {problem}", file=sys.stderr)
+
+        path = newest_rollout(config.home, cwd=None, on_skip=skip)
         if path is None:
             raise ExecError(f"no recorded session to resume in {config.home / 'sessions'}")
     else:
         path = find_rollout_by_id(config.home, which)
         if path is None:
             raise ExecError(f"no recorded session with id {which}")
+        # Refused before anything reads it as a rollout or repairs (truncates) its tail.
+        problem = rollout_problem(path)
+        if problem is not None:
+            raise ExecError(f"{path} is not a session rollout: {problem}")
     loaded = load_rollout(path)
     if loaded.meta is None:
         raise ExecError(f"{path} is not a session rollout (no session_meta line)")

@@ -44,6 +44,8 @@ def list_command(cwd: Path | None, search: str | None, limit: int, cursor: str |
                                           limit=limit, cursor=cursor)
     except ValueError as e:
         raise click.ClickException(str(e)) from e
+    for path, problem in page.skipped:
+        click.echo(f"Warning: skipping {path}: {problem}", err=True)
     if as_json:
         for row in page.items:
             sys.stdout.write(json.dumps(row.to_json()) + "\n")
@@ -73,9 +75,13 @@ def show_command(thread_id: str) -> None:
     from pycodex.rollout.lookup import find_rollout_by_id
     from pycodex.rollout.reader import last_token_usage, load_rollout
     from pycodex.rollout.transcript import render_transcript
+    from pycodex.rollout.validate import rollout_problem
 
     path = find_rollout_by_id(_home(writable=False), thread_id)
     if path is None:
         raise click.ClickException(f"no recorded session with id {thread_id}")
+    problem = rollout_problem(path)
+    if problem is not None:
+        raise click.ClickException(f"{path} is not a session rollout: {problem}")
     loaded = load_rollout(path)
     click.echo(render_transcript(loaded.meta, loaded.items, last_token_usage(loaded.items)), nl=False)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pycodex.rollout.paths import sessions_dir
+from pycodex.rollout.validate import rollout_problem
 
 
 def _desc_dirs(p: Path) -> list[Path]:
@@ -38,11 +39,19 @@ def find_rollout_by_id(home: Path, thread_id: str) -> Path | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def newest_rollout(home: Path, cwd: Path | None = None) -> Path | None:
-    """The most recent session's file (optionally one that ran in `cwd`)."""
+def newest_rollout(
+    home: Path, cwd: Path | None = None, on_skip: Callable[[Path, str], None] | None = None
+) -> Path | None:
+    """The most recent session's file (optionally one that ran in `cwd`); files that are not
+    rollouts are passed over, each reported to `on_skip` with the reason."""
     from pycodex.rollout.reader import load_rollout
 
     for path in iter_rollouts_newest_first(home):
+        problem = rollout_problem(path)
+        if problem is not None:
+            if on_skip is not None:
+                on_skip(path, problem)
+            continue
         if cwd is None:
             return path
         meta = load_rollout(path).meta

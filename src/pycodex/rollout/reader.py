@@ -62,7 +62,7 @@ def load_rollout(path: Path) -> LoadedRollout:
             continue
         try:
             obj = json.loads(raw)
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON, or not UTF-8
             out.skipped += 1
             continue
         item = parse_line(obj)

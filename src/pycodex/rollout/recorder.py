@@ -1,4 +1,14 @@
-"""RolloutRecorder: appends the session's items to its JSONL file, durably and in order."""
+"""RolloutRecorder: appends the session's items to its JSONL file, durably and in order.
+
+What survives a power cut, exactly:
+- a new session's file with its session_meta line, once `create` returns (the file, its day
+  directory and every directory `create` had to make are fsynced);
+- every item of a turn, once the session's turn-end sync returns (also after an interrupt); a
+  sync that fails stops the session with an error event, so no client takes lost work for saved.
+Items are written to the OS as they are recorded (a crash of pycodex alone loses none of them),
+but a power cut may lose those not yet synced: the current turn's, and the task_complete line
+written after the turn-end sync, which the next sync or the best-effort one at shutdown covers.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pycodex.protocol.rollout import SessionMeta
+from pycodex.rollout.durable import make_dirs, sync_new_entries
 from pycodex.rollout.items import RolloutItem
 from pycodex.rollout.paths import rollout_path_for
 from pycodex.rollout.policy import is_persisted
+from pycodex.rollout.validate import check_rollout
 
 __all__ = ["RolloutItem", "RolloutRecorder", "RolloutWriteError"]
 
@@ -61,27 +73,48 @@ class RolloutRecorder:
 
     @classmethod
     async def create(cls, home: Path, conversation_id: str, meta: SessionMeta) -> RolloutRecorder:
-        """A new file for a new conversation, starting with its session_meta."""
+        """A new file starting with its session_meta; file and name are on disk on return."""
         path = rollout_path_for(home, conversation_id)
-        fd = await asyncio.to_thread(cls._open, path)
+        fd = await asyncio.to_thread(cls._create, path)
         rec = cls(path, fd)
         await rec.record([RolloutItem.session_meta(meta)])
+        await rec.sync()
         return rec
 
     @classmethod
     async def resume(cls, path: Path) -> RolloutRecorder:
-        """Reopen an existing file for append (repairing a torn last line first)."""
+        """Reopen an existing rollout for append (repairing a torn last line first); a file
+        that is not a rollout is refused untouched (NotARolloutError)."""
         def open_existing() -> int:
-            repair_torn_tail(path)
+            check_rollout(path)  # before the repair, which truncates
+            try:
+                repair_torn_tail(path)
+            except OSError as e:
+                raise RolloutWriteError(f"cannot repair rollout file {path}: {e.strerror or e}") from e
             return cls._open(path)
 
         return cls(path, await asyncio.to_thread(open_existing))
 
     @staticmethod
+    def _create(path: Path) -> int:
+        try:
+            created = make_dirs(path.parent)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            raise RolloutWriteError(f"cannot open rollout file {path}: {e.strerror or e}") from e
+        try:
+            # The file's name lives in its directory, and each new directory in its parent:
+            # without these fsyncs a power cut can lose the file even after it was synced.
+            sync_new_entries(path.parent, created)
+        except OSError as e:
+            os.close(fd)
+            raise RolloutWriteError(f"cannot sync the directory of {path}: {e.strerror or e}") from e
+        return fd
+
+    @staticmethod
     def _open(path: Path) -> int:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except OSError as e:
             raise RolloutWriteError(f"cannot open rollout file {path}: {e.strerror or e}") from e
 

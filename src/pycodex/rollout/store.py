@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from pycodex.context.environment import is_context_message
 from pycodex.rollout.lookup import iter_rollouts_newest_first
 from pycodex.rollout.paths import sessions_dir
+from pycodex.rollout.summary import RolloutSummary
+from pycodex.rollout.validate import MAX_FIRST_LINE, head_problem
 
-SCHEMA = """
+# Bumped when the tables change: an index of another version is dropped and rebuilt from the files.
+SCHEMA_VERSION = 2
+SCHEMA = [
+    """
 CREATE TABLE IF NOT EXISTS sessions (
     thread_id TEXT PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,
@@ -29,12 +32,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     first_user_message TEXT,
     input_tokens INTEGER DEFAULT 0,
     output_tokens INTEGER DEFAULT 0,
-    size INTEGER DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated DESC, thread_id DESC);
-CREATE INDEX IF NOT EXISTS sessions_cwd ON sessions(cwd);
-CREATE VIRTUAL TABLE IF NOT EXISTS messages USING fts5(thread_id UNINDEXED, text);
-"""
+    size INTEGER DEFAULT 0,
+    dev INTEGER DEFAULT 0,
+    ino INTEGER DEFAULT 0,
+    read_offset INTEGER DEFAULT 0
+)""",
+    "CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated DESC, thread_id DESC)",
+    "CREATE INDEX IF NOT EXISTS sessions_cwd ON sessions(cwd)",
+    # One row per indexing pass of a session: appends add rows, they never rewrite old ones.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS messages USING fts5(thread_id UNINDEXED, text)",
+]
 
 
 @dataclass
@@ -63,6 +70,7 @@ class Page:
 
     items: list[SessionRow]
     next_cursor: str | None
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # files that are not rollouts
 
 
 def _encode_cursor(row: SessionRow) -> str:
@@ -126,7 +134,8 @@ class SessionStore:
             db.execute("PRAGMA synchronous=NORMAL")
             if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                _migrate(db)
             db.execute("SELECT count(*) FROM sessions").fetchone()  # fails on a corrupt file
         except BaseException:
             db.close()
@@ -151,67 +160,100 @@ class SessionStore:
             raise
 
     # ---- indexing ------------------------------------------------------------------------
-    def upsert_from_rollout(self, path: Path) -> None:
-        """Index a rollout file (re-reading it only if it changed)."""
+    def upsert_from_rollout(self, path: Path) -> str | None:
+        """Index a rollout file, reading only the lines appended since the last pass; returns
+        why the file is not a rollout, if it is not (it is then left out of the index)."""
         try:
-            size = path.stat().st_size
+            st = path.stat()
         except OSError:
-            return
+            return None
         db = self._connect()
-        row = db.execute("SELECT size FROM sessions WHERE path = ?", (str(path),)).fetchone()
-        if row is not None and row[0] == size:
-            return
-        info = _summarise(path)
-        if info is None:
-            return
+        row = db.execute(
+            "SELECT thread_id, cwd, created, model, provider, first_user_message, input_tokens, "
+            "output_tokens, size, dev, ino, read_offset FROM sessions WHERE path = ?", (str(path),),
+        ).fetchone()
+        if row is not None and (row[8], row[9], row[10]) == (st.st_size, st.st_dev, st.st_ino):
+            return None
+        known = None
+        if row is not None:
+            known = _Known(RolloutSummary(*row[:8]), dev=row[9], ino=row[10], offset=row[11])
+        try:
+            scan = _scan(path, known)
+        except OSError as e:
+            return f"it cannot be read ({e.strerror or e})"
+        info = scan.summary
+        if scan.problem is not None or info.thread_id is None:
+            if row is not None:  # it was a rollout once: its row no longer describes the file
+                with self._tx() as tx:
+                    tx.execute("DELETE FROM messages WHERE thread_id = ?", (row[0],))
+                    tx.execute("DELETE FROM sessions WHERE path = ?", (str(path),))
+            return scan.problem
         with self._tx() as tx:
+            now = tx.execute("SELECT ino, read_offset FROM sessions WHERE path = ?", (str(path),)).fetchone()
+            if now != (None if known is None else (known.ino, known.offset)):
+                return None  # another process indexed this file meanwhile: its pass covers ours
+            if scan.start == 0:
+                # A first or full pass: whatever this path or thread held before is replaced.
+                old = tx.execute("SELECT thread_id FROM sessions WHERE path = ?", (str(path),)).fetchone()
+                for tid in {info.thread_id, *(old or ())}:
+                    tx.execute("DELETE FROM messages WHERE thread_id = ?", (tid,))
+                tx.execute("DELETE FROM sessions WHERE path = ? AND thread_id != ?", (str(path), info.thread_id))
             tx.execute(
                 "INSERT INTO sessions(thread_id, path, cwd, created, updated, model, provider, "
-                "first_user_message, input_tokens, output_tokens, size) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+                "first_user_message, input_tokens, output_tokens, size, dev, ino, read_offset) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT(thread_id) DO UPDATE SET path=excluded.path, cwd=excluded.cwd, "
-                "updated=excluded.updated, model=excluded.model, provider=excluded.provider, "
-                "first_user_message=coalesce(sessions.first_user_message, excluded.first_user_message), "
-                "input_tokens=excluded.input_tokens, output_tokens=excluded.output_tokens, size=excluded.size",
-                (info["thread_id"], str(path), info["cwd"], info["created"], path.stat().st_mtime,
-                 info["model"], info["provider"], info["first"], info["in"], info["out"], size),
+                "created=excluded.created, updated=excluded.updated, model=excluded.model, "
+                "provider=excluded.provider, first_user_message=excluded.first_user_message, "
+                "input_tokens=excluded.input_tokens, output_tokens=excluded.output_tokens, "
+                "size=excluded.size, dev=excluded.dev, ino=excluded.ino, read_offset=excluded.read_offset",
+                (info.thread_id, str(path), info.cwd, info.created, scan.mtime, info.model,
+                 info.provider, info.first_user_message, info.input_tokens, info.output_tokens,
+                 scan.size, scan.dev, scan.ino, scan.end),
             )
-            tx.execute("DELETE FROM messages WHERE thread_id = ?", (info["thread_id"],))
-            tx.execute("INSERT INTO messages(thread_id, text) VALUES (?, ?)",
-                       (info["thread_id"], "\n".join(info["texts"])))
+            if info.texts:
+                tx.execute("INSERT INTO messages(thread_id, text) VALUES (?, ?)",
+                           (info.thread_id, "\n".join(info.texts)))
+        return None
 
-    def refresh(self) -> None:
-        """Pick up new or grown rollout files (a stat per file; parses only what changed)."""
+    def refresh(self) -> list[tuple[Path, str]]:
+        """Pick up new or grown rollout files (a stat per file; parses only what changed);
+        returns the files left out because they are not rollouts, with the reason."""
         db = self._connect()
         known = dict(db.execute("SELECT path, size FROM sessions").fetchall())
+        skipped: list[tuple[Path, str]] = []
         for path in iter_rollouts_newest_first(self.home):
             try:
                 size = path.stat().st_size
             except OSError:
                 continue
             if known.get(str(path)) != size:
-                self.upsert_from_rollout(path)
+                problem = self.upsert_from_rollout(path)
+                if problem is not None:
+                    skipped.append((path, problem))
+        return skipped
 
-    def rebuild(self) -> None:
-        """Drop the index and rebuild it from the files."""
+    def rebuild(self) -> list[tuple[Path, str]]:
+        """Drop the index and rebuild it from the files (returns the files left out)."""
         with self._tx() as tx:
             tx.execute("DELETE FROM sessions")
             tx.execute("DELETE FROM messages")
-        self.refresh()
+        return self.refresh()
 
     # ---- queries -------------------------------------------------------------------------
     def list(self, cwd: Path | None = None, search: str | None = None, limit: int = 50,
              cursor: str | None = None, refresh: bool = True) -> Page:
         """Sessions newest first, optionally by cwd or full-text search, paginated."""
-        if refresh:
-            self.refresh()
+        skipped = self.refresh() if refresh else []
         where: list[str] = []
         params: list[Any] = []
         if cwd is not None:
             where.append("s.cwd = ?")
             params.append(str(cwd))
-        if search:
+        # Each word may be in a different pass's row: every word must match some row of the thread.
+        for word in _fts_words(search or ""):
             where.append("s.thread_id IN (SELECT thread_id FROM messages WHERE messages MATCH ?)")
-            params.append(_fts_query(search))
+            params.append(word)
         if cursor:
             updated, tid = _decode_cursor(cursor)
             where.append("(s.updated < ? OR (s.updated = ? AND s.thread_id < ?))")
@@ -224,7 +266,7 @@ class SessionStore:
         rows = [SessionRow(*r) for r in self._connect().execute(sql, [*params, limit + 1]).fetchall()]
         more = len(rows) > limit
         rows = rows[:limit]
-        return Page(rows, _encode_cursor(rows[-1]) if more and rows else None)
+        return Page(rows, _encode_cursor(rows[-1]) if more and rows else None, skipped)
 
     def find(self, thread_id_or_prefix: str) -> Path | None:
         """The rollout of a thread id (or unique prefix)."""
@@ -234,40 +276,82 @@ class SessionStore:
         return Path(rows[0][0]) if len(rows) == 1 else None
 
 
-def _fts_query(text: str) -> str:
-    # Every word must appear; quoted so FTS syntax in user text is taken literally.
-    words = [w.replace('"', '""') for w in text.split() if w]
-    return " ".join(f'"{w}"' for w in words) or '""'
+def _fts_words(text: str) -> list[str]:
+    # Quoted so FTS syntax in user text is taken literally.
+    return ['"' + w.replace('"', '""') + '"' for w in text.split() if w]
 
 
-def _summarise(path: Path) -> dict[str, Any] | None:
-    """What the index keeps of one file (a streaming pass: JSON per line, no models)."""
-    info: dict[str, Any] = {"thread_id": None, "cwd": None, "created": None, "model": None,
-                            "provider": None, "first": None, "in": 0, "out": 0, "texts": []}
+def _migrate(db: sqlite3.Connection) -> None:
+    """Create the tables, dropping those of another schema version (the files are the truth)."""
+    db.execute("BEGIN IMMEDIATE")
     try:
-        f = path.open("rb")
-    except OSError:
-        return None
-    with f:
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            db.execute("DROP TABLE IF EXISTS sessions")
+            db.execute("DROP TABLE IF EXISTS messages")
+            for statement in SCHEMA:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+@dataclass
+class _Known:
+    """What the index already read of a file: its summary so far, its identity, where it stopped."""
+
+    summary: RolloutSummary
+    dev: int
+    ino: int
+    offset: int
+
+
+@dataclass
+class _Scan:
+    """One pass over a file: the summary, the byte range of whole lines read, and the file's state."""
+
+    summary: RolloutSummary
+    start: int
+    end: int
+    size: int
+    dev: int
+    ino: int
+    mtime: float
+    problem: str | None = None  # why the file is not a rollout
+
+
+def _scan(path: Path, known: _Known | None) -> _Scan:
+    """Read the whole lines after `known.offset` if the file only grew since, else all of it
+    (after checking that its first line makes it a rollout)."""
+    with path.open("rb") as f:
+        st = os.fstat(f.fileno())
+        scan = _Scan(RolloutSummary(), 0, 0, st.st_size, st.st_dev, st.st_ino, st.st_mtime)
+        if known is not None and _only_appended(f, st, known):
+            scan.start = scan.end = known.offset
+            scan.summary = known.summary
+            f.seek(known.offset)
+        else:
+            head = f.readline(MAX_FIRST_LINE)
+            scan.problem = head_problem(head)
+            if scan.problem is not None:
+                return scan
+            scan.end = len(head)
+            scan.summary.fold_raw(head)
         for raw in f:
-            try:
-                line = json.loads(raw)
-            except ValueError:
-                continue
-            kind, p = line.get("type"), line.get("payload") or {}
-            if kind == "session_meta" and info["thread_id"] is None:
-                info.update(thread_id=p.get("id"), cwd=p.get("cwd"), created=p.get("timestamp"),
-                            provider=p.get("model_provider"), model=p.get("model"))
-            elif kind == "turn_context":
-                info["model"] = p.get("model") or info["model"]
-            elif kind == "event_msg" and p.get("type") == "token_count" and p.get("info"):
-                total = p["info"].get("total_token_usage") or {}
-                info["in"], info["out"] = total.get("input_tokens", 0), total.get("output_tokens", 0)
-            elif kind == "response_item" and p.get("type") == "message":
-                text = "".join(c.get("text", "") for c in p.get("content") or [] if isinstance(c, dict))
-                if p.get("role") == "user" and not is_context_message(text):
-                    info["first"] = info["first"] or text[:500]
-                    info["texts"].append(text)
-                elif p.get("role") == "assistant":
-                    info["texts"].append(text)
-    return info if info["thread_id"] else None
+            if not raw.endswith(b"\n"):
+                break  # a line still being written: read it whole next time
+            scan.end += len(raw)
+            scan.summary.fold_raw(raw)
+        scan.size = max(f.tell(), st.st_size)
+    return scan
+
+
+def _only_appended(f: BinaryIO, st: os.stat_result, known: _Known) -> bool:
+    """Same file, not shorter, and a line ended where the last pass stopped."""
+    if (st.st_dev, st.st_ino) != (known.dev, known.ino) or st.st_size < known.offset:
+        return False
+    if known.offset == 0:
+        return True
+    f.seek(known.offset - 1)
+    return f.read(1) == b"\n"

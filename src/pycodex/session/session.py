@@ -361,10 +361,17 @@ class Session:
         recorder = self.services.rollout
         if recorder is None:
             return
+        from pycodex.rollout.recorder import RolloutWriteError
+
         try:
             await recorder.sync()
-        except Exception as e:
-            log.warning("rollout sync failed: %s", e)
+        except RolloutWriteError as e:
+            # What the turn wrote may not be on disk: the client must hear it before task_complete,
+            # and the session stops as it does when a write fails.
+            if self._state.stopped_reason() is None:
+                self._tx_event.put_nowait(Event(id="", msg=ErrorEvent(message=f"session stopped: {e}")))
+            self._state.mark_stopped(str(e))
+            return
         store = self.services.session_store
         if store is not None:
             try:
