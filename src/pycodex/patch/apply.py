@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pycodex.patch.lines import file_style, join_lines, merge_block, neighbour_ending, split_lines
 from pycodex.patch.model import AddFile, DeleteFile, Patch, UpdateChunk, UpdateFile
 from pycodex.patch.seek import seek_sequence
 from pycodex.protocol.events import AddFileChange, DeleteFileChange, FileChange, UpdateFileChange
@@ -145,11 +146,9 @@ def apply_chunks(text: str, chunks: tuple[UpdateChunk, ...], display: str, n: in
 def _apply_chunks(
     text: str, chunks: tuple[UpdateChunk, ...], display: str, n: int
 ) -> tuple[str, list[str], list[Replacement]]:
-    crlf = "\r\n" in text
-    lines = text.replace("\r\n", "\n").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    replacements: list[tuple[int, int, list[str]]] = []
+    lines, endings = split_lines(text)
+    style = file_style(endings)
+    blocks: list[tuple[int, int, list[str], list[str]]] = []  # a Replacement plus new endings
     cursor = 0
     for c_no, chunk in enumerate(chunks, 1):
         where = f"{display} (hunk {n}, chunk {c_no})"
@@ -160,7 +159,8 @@ def _apply_chunks(
             cursor = idx + 1
         if not chunk.old_lines:
             at = cursor if chunk.change_context else len(lines)
-            replacements.append((at, 0, list(chunk.new_lines)))
+            ending = neighbour_ending(endings, at, style)
+            blocks.append((at, 0, list(chunk.new_lines), [ending] * len(chunk.new_lines)))
             continue
         old, new = list(chunk.old_lines), list(chunk.new_lines)
         found = seek_sequence(lines, old, cursor, chunk.is_end_of_file)
@@ -173,32 +173,26 @@ def _apply_chunks(
             raise PatchApplyError(
                 f"Failed to find expected lines in {where}:\n" + "\n".join(chunk.old_lines)
             )
-        replacements.append((found, len(old), _keep_context(lines[found : found + len(old)], old, new)))
-        cursor = found + len(old)
-    replacements.sort(key=lambda r: r[0])
-    old_lines = list(lines)
+        end = found + len(old)
+        above = endings[found - 1] if found else ""
+        merged, merged_endings = merge_block(lines[found:end], endings[found:end], old, new, above, style)
+        blocks.append((found, len(old), merged, merged_endings))
+        cursor = end
+    blocks.sort(key=lambda b: b[0])
     # Rebuild once, front to back: slicing in place per hunk would be quadratic on big files.
-    pieces: list[str] = []
+    out_lines: list[str] = []
+    out_endings: list[str] = []
     pos = 0
-    for start, length, new in replacements:
-        pieces.extend(lines[pos:start])
-        pieces.extend(new)
+    for start, length, new_lines, new_endings in blocks:
+        out_lines.extend(lines[pos:start])
+        out_endings.extend(endings[pos:start])
+        out_lines.extend(new_lines)
+        out_endings.extend(new_endings)
         pos = start + length
-    pieces.extend(lines[pos:])
-    out = "\n".join(pieces) + "\n"
-    return (out.replace("\n", "\r\n") if crlf else out), old_lines, replacements
-
-
-def _keep_context(matched: list[str], old: list[str], new: list[str]) -> list[str]:
-    """The new lines, but unchanged (context) lines keep the file's own text.
-
-    A leniently matched context line (other whitespace, typographic quotes) is not rewritten.
-    """
-    out: list[str] = []
-    ops = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
-    for tag, i1, i2, j1, j2 in ops:
-        out.extend(matched[i1:i2] if tag == "equal" else new[j1:j2])
-    return out
+    out_lines.extend(lines[pos:])
+    out_endings.extend(endings[pos:])
+    replacements = [(start, length, new_lines) for start, length, new_lines, _ in blocks]
+    return join_lines(out_lines, out_endings, style), lines, replacements
 
 
 def diff_from_replacements(old: list[str], replacements: list[Replacement], context: int = 3) -> str:
