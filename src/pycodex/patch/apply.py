@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pycodex.patch.files import Done, Unrestored, atomic_write, reason, rollback, sync_dirs
 from pycodex.patch.lines import file_style, join_lines, merge_block, neighbour_ending, split_lines
 from pycodex.patch.model import AddFile, DeleteFile, Patch, UpdateChunk, UpdateFile
 from pycodex.patch.seek import seek_sequence
@@ -17,7 +15,7 @@ from pycodex.protocol.events import AddFileChange, DeleteFileChange, FileChange,
 
 
 class PatchApplyError(ValueError):
-    """The patch cannot be applied to these files; nothing was changed."""
+    """The patch cannot be applied; the message says what, if anything, was left changed."""
 
 
 @dataclass
@@ -249,53 +247,54 @@ def unified_diff(old: str, new: str) -> str:
 
 
 def commit_plan(plan: PatchPlan) -> None:
-    """Write every file or none: temp files renamed into place, rolled back on any failure."""
-    done: list[tuple[Path, _State]] = []
+    """Write every file or none: synced temp files renamed into place, directories synced after.
+
+    On a failure every step already taken is undone; the error says which file failed and,
+    if some could not be restored, which ones and why (the model must not be told that
+    nothing changed when something did).
+    """
+    done: list[Done] = []
     created_dirs: list[Path] = []
     writes = [(p, s) for p, s in plan.files.items() if s.current is not None and s.current != s.original]
     deletes = [(p, s) for p, s in plan.files.items() if s.current is None and s.original is not None]
+    action, target = "write", plan.cwd
     try:
         for path, st in writes:
+            target = path
             for parent in reversed(path.parents):
                 if not parent.exists():
                     parent.mkdir()
                     created_dirs.append(parent)
             assert st.current is not None
-            _atomic_write(path, st.current, st.mode)
-            done.append((path, st))
+            atomic_write(path, st.current, st.mode)
+            done.append(Done(path, st.original, st.mode, deleted=False))
+        action = "delete"
         for path, st in deletes:
+            target = path
             path.unlink()
-            done.append((path, st))
+            done.append(Done(path, st.original, st.mode, deleted=True))
     except OSError as e:
-        _rollback(done, created_dirs)
-        raise PatchApplyError(f"failed to write {e.filename or ''}: {e.strerror or e}; no file was changed") from e
+        unrestored = rollback(done, created_dirs)
+        raise PatchApplyError(failure_message(plan.cwd, action, target, reason(e), unrestored)) from e
+    # The renames and unlinks live in the directories: sync them too, or a power cut may undo them.
+    sync_dirs([p.parent for p, _ in writes + deletes] + [d.parent for d in created_dirs])
 
 
-def _atomic_write(path: Path, data: bytes, mode: int | None) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pycodex-tmp", dir=path.parent)
+def failure_message(cwd: Path, action: str, target: Path, why: str, unrestored: list[Unrestored]) -> str:
+    """What the model is told when a commit failed: the failure, then what the rollback left."""
+    head = f"failed to {action} {_shown(cwd, target)}: {why}"
+    if not unrestored:
+        return f"{head}; no file was changed"
+    left = "; ".join(f"{_shown(cwd, u.path)} {u.what} ({u.reason})" for u in unrestored)
+    return f"{head}; the rollback was incomplete: {left}; every other file was restored"
+
+
+def _shown(cwd: Path, path: Path) -> str:
+    """The path as the patch named it (relative to cwd) when it lies inside cwd."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _rollback(done: list[tuple[Path, _State]], created_dirs: list[Path]) -> None:
-    for path, st in reversed(done):
-        with contextlib.suppress(OSError):
-            if st.original is None:
-                path.unlink()
-            else:
-                _atomic_write(path, st.original, st.mode)
-    for d in reversed(created_dirs):
-        with contextlib.suppress(OSError):
-            d.rmdir()
+        return str(path.relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def apply_patch_text(text: str, cwd: Path) -> str:
