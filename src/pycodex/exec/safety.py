@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pycodex.exec.bash import parse_word_commands, shell_script
+from pycodex.shell_parse.bash import parse_word_commands, shell_script
 
 ALWAYS_SAFE = frozenset(
     {"cat", "cd", "echo", "false", "grep", "head", "ls", "nl", "pwd", "tail", "true", "wc",
