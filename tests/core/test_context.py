@@ -9,8 +9,8 @@ from pathlib import Path
 from pycodex.context.diff_tracker import TurnDiffTracker
 from pycodex.context.environment import EnvironmentContext, is_context_message
 from pycodex.context.project_doc import compose_user_instructions, read_project_docs
+from pycodex.protocol.command_display import display_command
 from pycodex.protocol.policies import AskForApproval, ReadOnly, WorkspaceWrite
-from pycodex.tools.display import display_command
 
 
 def test_environment_context_render() -> None:

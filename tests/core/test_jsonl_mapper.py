@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pycodex.cli.jsonl import JsonlMapper
 from pycodex.protocol import events as ev
+from pycodex.protocol.exec_jsonl import JsonlMapper
 from pycodex.protocol.json import dump_thread_event
 from pycodex.protocol.usage import TokenUsage, TokenUsageInfo
 

@@ -6,7 +6,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from pycodex.protocol import events as ev
-from pycodex.tools.display import display_command
+from pycodex.protocol.command_display import display_command
 
 if TYPE_CHECKING:
     from pycodex.config.config import Config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from pycodex.cli.jsonl import JsonlMapper
+from pycodex.protocol.exec_jsonl import JsonlMapper
 from pycodex.protocol.json import dump_thread_event
 
 

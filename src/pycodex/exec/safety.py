@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pycodex.exec.bash import parse_word_commands, shell_script
+from pycodex.shell_parse.bash import parse_word_commands, shell_script
 
 # Commands that only read and print, whatever their arguments (redirections and expansions
 # are refused by the parser before a command gets here).

@@ -2,7 +2,8 @@
 
 Two retry levels, as in Codex:
 - here, the HTTP request is retried `request_max_retries` times on transport errors and on
-  408/409/429/5xx (waiting the server's Retry-After, else `backoff`); then the error is raised;
+  408/409/429/5xx (waiting the server's Retry-After, else `backoff`), each retry announced by a
+  `Retrying` event before its wait; then the error is raised;
 - the caller (the turn loop) retries the whole request on any `RetryableStreamError` up to
   `stream_max_retries` times, with `backoff` or the error's `retry_after`.
 
@@ -22,7 +23,7 @@ from pycodex.model.retry import backoff
 if TYPE_CHECKING:
     import httpx
 
-    from pycodex.model.events import ResponseEvent
+    from pycodex.model.events import ResponseEvent, Retrying
     from pycodex.model.prompt import ModelSettings, Prompt
     from pycodex.model.providers import ModelProviderInfo
 
@@ -110,13 +111,19 @@ class ModelClient:
 
     async def stream(self, prompt: Prompt) -> AsyncIterator[ResponseEvent]:
         """The response to one request as events, ending with Completed; raises a ModelError."""
-        from pycodex.model.events import RateLimits
+        from pycodex.model.events import RateLimits, Retrying
         from pycodex.model.ratelimits import parse_rate_limits
 
         url, body, decode = self.build(prompt)
         headers = self.headers()
         idle = self.provider.stream_idle_timeout_ms / 1000
-        response = await self._send(url, body, headers, idle)
+        response: httpx.Response | None = None
+        async for step in self._send(url, body, headers, idle):
+            if isinstance(step, Retrying):
+                yield step  # shown to the user before the wait, not after
+            else:
+                response = step
+        assert response is not None  # _send yields the response or raises
         try:
             snapshot = parse_rate_limits(response.headers)
             if snapshot is not None:
@@ -128,11 +135,12 @@ class ModelClient:
 
     async def _send(
         self, url: str, body: dict[str, Any], headers: dict[str, str], idle: float
-    ) -> httpx.Response:
-        """POST with HTTP-level retries; returns the open 2xx streaming response."""
+    ) -> AsyncIterator[Retrying | httpx.Response]:
+        """POST with HTTP-level retries: a Retrying before each wait, then the open 2xx response."""
         import asyncio  # loaded by whoever runs this coroutine; not needed to import the client
 
         from pycodex.model.errors import RetryableStreamError
+        from pycodex.model.events import Retrying
         from pycodex.model.failures import status_error, transport_error
         from pycodex.model.http import import_httpx
         from pycodex.model.ratelimits import parse_rate_limits
@@ -157,7 +165,8 @@ class ModelClient:
                 error: Exception = transport_error(url, e)
             else:
                 if response.is_success:
-                    return response
+                    yield response
+                    return
                 text = await _read_error_body(response)
                 error = status_error(
                     response.status_code,
@@ -165,10 +174,13 @@ class ModelClient:
                     text,
                     retry_after=retry_after_seconds(response.headers),
                     rate_limits=parse_rate_limits(response.headers),
+                    provider=self.provider,
                 )
             if not isinstance(error, RetryableStreamError) or attempt == attempts:
                 raise error
-            await asyncio.sleep(error.retry_after if error.retry_after is not None else backoff(attempt))
+            delay = error.retry_after if error.retry_after is not None else backoff(attempt)
+            yield Retrying(attempt, attempts - 1, delay, str(error))
+            await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _client(self) -> httpx.AsyncClient:

@@ -66,6 +66,17 @@ class RateLimits:
 
 
 @dataclass(slots=True)
+class Retrying:
+    """The request failed in a way another try may fix: retry `retry` of `max_retries` follows
+    after `delay` seconds. Comes before any other event (the stream has not started)."""
+
+    retry: int
+    max_retries: int
+    delay: float
+    error: str
+
+
+@dataclass(slots=True)
 class Completed:
     """The response finished; always the last event of a successful stream."""
 
@@ -82,6 +93,7 @@ ResponseEvent = (
     | ReasoningContentDelta
     | ReasoningSummaryPartAdded
     | RateLimits
+    | Retrying
     | Completed
 )
 
@@ -96,5 +108,6 @@ __all__ = [
     "ReasoningSummaryDelta",
     "ReasoningSummaryPartAdded",
     "ResponseEvent",
+    "Retrying",
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING, Any
 
 from pycodex.model.errors import (
@@ -17,6 +18,7 @@ from pycodex.model.retry import retry_hint_from_message
 from pycodex.protocol.events import CodexErrorInfo
 
 if TYPE_CHECKING:
+    from pycodex.model.providers import ModelProviderInfo
     from pycodex.protocol.usage import RateLimitSnapshot
 
 # Statuses a second attempt may fix (as the OpenAI SDKs and Codex treat them).
@@ -25,6 +27,9 @@ USAGE_LIMIT_KINDS = frozenset({"usage_limit_reached", "usage_not_included", "ins
 CONTEXT_KINDS = frozenset({"context_length_exceeded"})
 # Retrying a prompt the server judged invalid only repeats the refusal.
 INVALID_PROMPT_KINDS = frozenset({"invalid_prompt"})
+# A refused key: the user is told which provider, where, and which variable holds the key.
+AUTH_WORDS = {401: "unauthorized", 403: "forbidden"}
+MAX_DETAIL = 300  # characters of the server's own words, on the one line the user reads
 
 
 def is_retryable_status(status: int) -> bool:
@@ -56,6 +61,7 @@ def status_error(
     *,
     retry_after: float | None = None,
     rate_limits: RateLimitSnapshot | None = None,
+    provider: ModelProviderInfo | None = None,
 ) -> ModelError:
     """The error for an HTTP error answer; a RetryableStreamError if another try may help."""
     kinds, message = _body_fields(body)
@@ -75,6 +81,8 @@ def status_error(
         return RetryableStreamError(
             f"unexpected status {status} {reason}".rstrip() + detail, retry_after, info
         )
+    if status in AUTH_WORDS and provider is not None:
+        return auth_error(status, body, provider.name, provider.base_url, provider.env_key)
     info = {
         400: CodexErrorInfo.BAD_REQUEST,
         401: CodexErrorInfo.UNAUTHORIZED,
@@ -82,6 +90,21 @@ def status_error(
     }.get(status, CodexErrorInfo.OTHER)
     # Codex shows the server's body as is (usually its JSON error object).
     return ApiError(status, text, info)
+
+
+def auth_error(status: int, body: str, provider: str, base_url: str, env_key: str | None) -> ApiError:
+    """401/403: which provider refused, where, and which variable holds the key it rejected."""
+    _, message = _body_fields(body)
+    said = " ".join((message or body).split())
+    if len(said) > MAX_DETAIL:
+        said = said[:MAX_DETAIL] + "…"
+    hint = (
+        f"check the key in {env_key}"
+        if env_key
+        else "the provider has no env_key configured; set one if it needs an API key"
+    )
+    text = f"{AUTH_WORDS.get(status, 'refused')} ({status}) from provider {provider} at {base_url}: {hint}"
+    return ApiError(status, f"{text} (the server said: {said})" if said else text, CodexErrorInfo.UNAUTHORIZED)
 
 
 def failed_response_error(error: Any) -> ModelError:
@@ -114,9 +137,25 @@ def idle_timeout_error(idle_seconds: float) -> RetryableStreamError:
 def transport_error(what: str, exc: BaseException) -> RetryableStreamError:
     """A connection failure, while sending (`what` = the URL) or mid-stream (`what` = "")."""
     detail = str(exc) or type(exc).__name__
+    cause = _os_cause(exc)
+    if cause and cause.lower() not in detail.lower():
+        detail = f"{detail} ({cause})"
     if what:
         return RetryableStreamError(
             f"error sending request for url ({what}): {detail}",
             error_info=CodexErrorInfo.HTTP_CONNECTION_FAILED,
         )
     return RetryableStreamError(f"{DISCONNECTED}: {detail}")
+
+
+def _os_cause(exc: BaseException) -> str | None:
+    """The OS's reason at the root of a transport error ("Connection refused"), if any."""
+    seen = 0
+    current: BaseException | None = exc
+    reason = None
+    while current is not None and seen < 10:  # a bounded walk: chains can loop
+        if isinstance(current, OSError) and current.errno:
+            reason = os.strerror(current.errno)
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return reason

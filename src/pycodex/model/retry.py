@@ -57,3 +57,30 @@ def retry_hint_from_message(message: str) -> float | None:
         return None
     value = float(m.group(1))
     return _clamp(value / 1000 if m.group(2).lower() == "ms" else value)
+
+
+class Attempts:
+    """One model request's attempts over both retry levels (HTTP and stream), for what the user
+    reads: each retry with the time spent so far, and the final count when we give up."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started  # monotonic seconds at the first attempt
+        self.failed = 0
+
+    def retrying(self, now: float, what: str, retry: int, max_retries: int, delay: float) -> str:
+        """Count a failed attempt; the text announcing retry `retry` of `max_retries`."""
+        self.failed += 1
+        return (
+            f"{what}; retrying {retry}/{max_retries} in {delay:.1f}s "
+            f"({self._span(now)} since the first attempt)…"
+        )
+
+    def gave_up(self, now: float, error: str) -> str:
+        """Count the last failed attempt; the final error text, with how many over how long."""
+        self.failed += 1
+        if self.failed == 1:
+            return error  # no retry happened: nothing to add
+        return f"{error} (gave up after {self.failed} attempts over {self._span(now)})"
+
+    def _span(self, now: float) -> str:
+        return f"{max(0.0, now - self.started):.1f}s"

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pycodex.patch.files import Done, Unrestored, atomic_write, reason, rollback, sync_dirs
+from pycodex.patch.lines import file_style, join_lines, merge_block, neighbour_ending, split_lines
 from pycodex.patch.model import AddFile, DeleteFile, Patch, UpdateChunk, UpdateFile
 from pycodex.patch.seek import seek_sequence
 from pycodex.protocol.events import AddFileChange, DeleteFileChange, FileChange, UpdateFileChange
 
 
 class PatchApplyError(ValueError):
-    """The patch cannot be applied to these files; nothing was changed."""
+    """The patch cannot be applied; the message says what, if anything, was left changed."""
 
 
 @dataclass
@@ -145,11 +144,9 @@ def apply_chunks(text: str, chunks: tuple[UpdateChunk, ...], display: str, n: in
 def _apply_chunks(
     text: str, chunks: tuple[UpdateChunk, ...], display: str, n: int
 ) -> tuple[str, list[str], list[Replacement]]:
-    crlf = "\r\n" in text
-    lines = text.replace("\r\n", "\n").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    replacements: list[tuple[int, int, list[str]]] = []
+    lines, endings = split_lines(text)
+    style = file_style(endings)
+    blocks: list[tuple[int, int, list[str], list[str]]] = []  # a Replacement plus new endings
     cursor = 0
     for c_no, chunk in enumerate(chunks, 1):
         where = f"{display} (hunk {n}, chunk {c_no})"
@@ -160,7 +157,8 @@ def _apply_chunks(
             cursor = idx + 1
         if not chunk.old_lines:
             at = cursor if chunk.change_context else len(lines)
-            replacements.append((at, 0, list(chunk.new_lines)))
+            ending = neighbour_ending(endings, at, style)
+            blocks.append((at, 0, list(chunk.new_lines), [ending] * len(chunk.new_lines)))
             continue
         old, new = list(chunk.old_lines), list(chunk.new_lines)
         found = seek_sequence(lines, old, cursor, chunk.is_end_of_file)
@@ -173,32 +171,26 @@ def _apply_chunks(
             raise PatchApplyError(
                 f"Failed to find expected lines in {where}:\n" + "\n".join(chunk.old_lines)
             )
-        replacements.append((found, len(old), _keep_context(lines[found : found + len(old)], old, new)))
-        cursor = found + len(old)
-    replacements.sort(key=lambda r: r[0])
-    old_lines = list(lines)
+        end = found + len(old)
+        above = endings[found - 1] if found else ""
+        merged, merged_endings = merge_block(lines[found:end], endings[found:end], old, new, above, style)
+        blocks.append((found, len(old), merged, merged_endings))
+        cursor = end
+    blocks.sort(key=lambda b: b[0])
     # Rebuild once, front to back: slicing in place per hunk would be quadratic on big files.
-    pieces: list[str] = []
+    out_lines: list[str] = []
+    out_endings: list[str] = []
     pos = 0
-    for start, length, new in replacements:
-        pieces.extend(lines[pos:start])
-        pieces.extend(new)
+    for start, length, new_lines, new_endings in blocks:
+        out_lines.extend(lines[pos:start])
+        out_endings.extend(endings[pos:start])
+        out_lines.extend(new_lines)
+        out_endings.extend(new_endings)
         pos = start + length
-    pieces.extend(lines[pos:])
-    out = "\n".join(pieces) + "\n"
-    return (out.replace("\n", "\r\n") if crlf else out), old_lines, replacements
-
-
-def _keep_context(matched: list[str], old: list[str], new: list[str]) -> list[str]:
-    """The new lines, but unchanged (context) lines keep the file's own text.
-
-    A leniently matched context line (other whitespace, typographic quotes) is not rewritten.
-    """
-    out: list[str] = []
-    ops = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
-    for tag, i1, i2, j1, j2 in ops:
-        out.extend(matched[i1:i2] if tag == "equal" else new[j1:j2])
-    return out
+    out_lines.extend(lines[pos:])
+    out_endings.extend(endings[pos:])
+    replacements = [(start, length, new_lines) for start, length, new_lines, _ in blocks]
+    return join_lines(out_lines, out_endings, style), lines, replacements
 
 
 def diff_from_replacements(old: list[str], replacements: list[Replacement], context: int = 3) -> str:
@@ -255,53 +247,54 @@ def unified_diff(old: str, new: str) -> str:
 
 
 def commit_plan(plan: PatchPlan) -> None:
-    """Write every file or none: temp files renamed into place, rolled back on any failure."""
-    done: list[tuple[Path, _State]] = []
+    """Write every file or none: synced temp files renamed into place, directories synced after.
+
+    On a failure every step already taken is undone; the error says which file failed and,
+    if some could not be restored, which ones and why (the model must not be told that
+    nothing changed when something did).
+    """
+    done: list[Done] = []
     created_dirs: list[Path] = []
     writes = [(p, s) for p, s in plan.files.items() if s.current is not None and s.current != s.original]
     deletes = [(p, s) for p, s in plan.files.items() if s.current is None and s.original is not None]
+    action, target = "write", plan.cwd
     try:
         for path, st in writes:
+            target = path
             for parent in reversed(path.parents):
                 if not parent.exists():
                     parent.mkdir()
                     created_dirs.append(parent)
             assert st.current is not None
-            _atomic_write(path, st.current, st.mode)
-            done.append((path, st))
+            atomic_write(path, st.current, st.mode)
+            done.append(Done(path, st.original, st.mode, deleted=False))
+        action = "delete"
         for path, st in deletes:
+            target = path
             path.unlink()
-            done.append((path, st))
+            done.append(Done(path, st.original, st.mode, deleted=True))
     except OSError as e:
-        _rollback(done, created_dirs)
-        raise PatchApplyError(f"failed to write {e.filename or ''}: {e.strerror or e}; no file was changed") from e
+        unrestored = rollback(done, created_dirs)
+        raise PatchApplyError(failure_message(plan.cwd, action, target, reason(e), unrestored)) from e
+    # The renames and unlinks live in the directories: sync them too, or a power cut may undo them.
+    sync_dirs([p.parent for p, _ in writes + deletes] + [d.parent for d in created_dirs])
 
 
-def _atomic_write(path: Path, data: bytes, mode: int | None) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pycodex-tmp", dir=path.parent)
+def failure_message(cwd: Path, action: str, target: Path, why: str, unrestored: list[Unrestored]) -> str:
+    """What the model is told when a commit failed: the failure, then what the rollback left."""
+    head = f"failed to {action} {_shown(cwd, target)}: {why}"
+    if not unrestored:
+        return f"{head}; no file was changed"
+    left = "; ".join(f"{_shown(cwd, u.path)} {u.what} ({u.reason})" for u in unrestored)
+    return f"{head}; the rollback was incomplete: {left}; every other file was restored"
+
+
+def _shown(cwd: Path, path: Path) -> str:
+    """The path as the patch named it (relative to cwd) when it lies inside cwd."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _rollback(done: list[tuple[Path, _State]], created_dirs: list[Path]) -> None:
-    for path, st in reversed(done):
-        with contextlib.suppress(OSError):
-            if st.original is None:
-                path.unlink()
-            else:
-                _atomic_write(path, st.original, st.mode)
-    for d in reversed(created_dirs):
-        with contextlib.suppress(OSError):
-            d.rmdir()
+        return str(path.relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def apply_patch_text(text: str, cwd: Path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pycodex.exec.bash import parse_tree, shell_script
+from pycodex.shell_parse.bash import parse_tree, shell_script
 
 NAMES = ("apply_patch", "applypatch")
 

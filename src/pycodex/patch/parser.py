@@ -53,8 +53,7 @@ def parse_patch(text: str) -> Patch:
             while i < len(body) and body[i].startswith("+"):
                 content.append(body[i][1:])
                 i += 1
-            if not content:
-                raise PatchParseError(f"Add file hunk for path '{path}' has no lines", ln)
+            # No `+` lines: an empty file, as Codex creates it.
             hunks.append(AddFile(path, "".join(c + "\n" for c in content)))
         elif line.startswith(DELETE):
             hunks.append(DeleteFile(line[len(DELETE):].strip()))

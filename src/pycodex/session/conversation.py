@@ -64,8 +64,8 @@ class Conversation:
 
     async def run(self, prompt: str | list[InputItem], **turn: Any) -> RunResult:
         """Submit one user turn and wait for it to end; approvals must be answered elsewhere."""
-        from pycodex.cli.jsonl import JsonlMapper
         from pycodex.protocol import exec_events as xe
+        from pycodex.protocol.exec_jsonl import JsonlMapper
 
         items = [TextInput(text=prompt)] if isinstance(prompt, str) else prompt
         tc = {

@@ -34,6 +34,7 @@ from pycodex.tasks.prompt import build_prompt
 
 if TYPE_CHECKING:
     from pycodex.model.prompt import Prompt
+    from pycodex.model.retry import Attempts
     from pycodex.protocol.usage import TokenUsage
     from pycodex.rollout.items import RolloutItem
     from pycodex.session.session import Session
@@ -120,24 +121,22 @@ async def sample_with_retries(
     """One model request, retried on stream failures with `stream_error` events."""
     from pycodex.model.client import backoff
     from pycodex.model.errors import ModelError, RetryableStreamError
+    from pycodex.model.retry import Attempts
 
+    loop = asyncio.get_running_loop()
+    tries = Attempts(loop.time())  # counts the HTTP-level retries too, for the messages
     max_retries = tc.client.provider.stream_max_retries
     attempt = 0
     while True:
         try:
-            return await sample_once(session, tc, sub_id, tools, prompt)
+            return await sample_once(session, tc, sub_id, tools, prompt, tries)
         except RetryableStreamError as e:
             if attempt >= max_retries:
-                raise TurnFailed(str(e), _info(e)) from e
+                raise TurnFailed(tries.gave_up(loop.time(), str(e)), _info(e)) from e
             attempt += 1
             delay = e.retry_after if e.retry_after is not None else backoff(attempt)
-            await session.send_event(
-                sub_id,
-                StreamError(
-                    message=f"stream error: {e}; retrying {attempt}/{max_retries} in {delay:.1f}s…",
-                    codex_error_info=_info(e),
-                ),
-            )
+            text = tries.retrying(loop.time(), f"stream error: {e}", attempt, max_retries, delay)
+            await session.send_event(sub_id, StreamError(message=text, codex_error_info=_info(e)))
             await asyncio.sleep(delay)
         except ModelError as e:
             raise TurnFailed(str(e), _info(e)) from e
@@ -154,9 +153,11 @@ async def sample_once(
     sub_id: str,
     tools: list[dict[str, Any]],
     prompt: Prompt | None = None,
+    tries: Attempts | None = None,
 ) -> SamplingResult:
     """Stream one response, turning its deltas and items into events."""
     from pycodex.model import events as rev
+    from pycodex.model.retry import Attempts
 
     if prompt is None:
         history = normalize_history(session.history_snapshot())
@@ -185,6 +186,11 @@ async def sample_once(
             await _emit_item_events(session, tc, sub_id, ev.item, show_raw)
         elif isinstance(ev, rev.RateLimits):
             await session.update_rate_limits(sub_id, ev.snapshot)
+        elif isinstance(ev, rev.Retrying):
+            now = asyncio.get_running_loop().time()
+            tries = tries or Attempts(now)
+            text = tries.retrying(now, f"request error: {ev.error}", ev.retry, ev.max_retries, ev.delay)
+            await session.send_event(sub_id, StreamError(message=text))
         elif isinstance(ev, rev.Completed):
             result.usage = ev.usage
             await session.update_token_usage(sub_id, tc, ev.usage)

@@ -60,7 +60,7 @@ async def apply_patch_for_call(inv: ToolInvocation, patch_text: str, cwd: Path) 
     try:
         await asyncio.to_thread(commit_plan, plan)
     except (PatchApplyError, OSError) as e:
-        message = f"{e}\nNo files were changed."
+        message = str(e)  # it says itself whether the rollback restored every file
         await inv.session.send_event(
             inv.sub_id,
             PatchApplyEnd(call_id=inv.call_id, stdout="", stderr=message, success=False, changes=changes),

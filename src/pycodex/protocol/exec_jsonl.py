@@ -7,8 +7,8 @@ from typing import Any
 
 from pycodex.protocol import events as ev
 from pycodex.protocol import exec_events as xe
+from pycodex.protocol.command_display import display_command
 from pycodex.protocol.usage import TokenUsage
-from pycodex.tools.display import display_command
 
 # Events that never produce a line (streamed deltas): skipped without a lookup.
 _SILENT = frozenset({
