@@ -20,8 +20,9 @@ LAYERS: dict[str, set[str]] = {
     # Pure: wire types and their mappings; a bash parser.
     "protocol": set(),
     "shell_parse": set(),
-    # The only mutable session/turn data: knows the wire types and nothing else.
-    "state": {"protocol"},
+    # The only mutable session/turn data: knows the wire types, and the turn diff tracker
+    # (context) that the seed puts in TurnState.
+    "state": {"protocol", "context"},
     # Pure engines: no session, tasks, tools, model, rollout, config, network.
     "context": {"protocol"},
     "patch": {"protocol", "shell_parse"},
