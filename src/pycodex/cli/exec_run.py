@@ -83,6 +83,7 @@ def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
     if approval is None and not _configured(config, "approval_policy", opts):
         config.approval_policy = AskForApproval.NEVER  # exec cannot ask anyone
     config.ephemeral = opts.ephemeral
+    config.can_ask_user = False  # exec has nobody to ask: requests are declined, never waited on
     if not config.cwd.is_dir():
         raise ExecError(f"working directory {config.cwd} does not exist")
     if not opts.skip_git_repo_check:

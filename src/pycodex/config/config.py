@@ -109,6 +109,9 @@ class Config:
     compact_prompt: str | None = None
     ephemeral: bool = False
     shell_snapshot: bool = True
+    # False where nobody can answer an approval request (exec, batch): a request is declined
+    # at once, with the reason in the tool output, instead of waiting forever.
+    can_ask_user: bool = True
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     warnings: list[str] = field(default_factory=list)  # e.g. unknown keys; shown once by the CLI
 

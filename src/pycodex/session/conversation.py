@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,11 +11,27 @@ from typing import TYPE_CHECKING, Any
 from pycodex.protocol import events as ev
 from pycodex.protocol import ops
 from pycodex.protocol.inputs import InputItem, TextInput
+from pycodex.protocol.policies import ReviewDecision
 from pycodex.protocol.usage import TokenUsage
 from pycodex.session.codex import Codex, InitialHistory
 
 if TYPE_CHECKING:
     from pycodex.config.config import Config
+
+
+ApprovalRequest = ev.ExecApprovalRequest | ev.ApplyPatchApprovalRequest
+# Gets the request, returns the decision; may be a plain function or a coroutine function.
+Approver = Callable[[ApprovalRequest], ReviewDecision | Awaitable[ReviewDecision]]
+NO_APPROVER = "declined: run() was given no approve callback"
+
+
+@dataclass
+class ApprovalOutcome:
+    """An approval the turn asked for, and how it was answered."""
+
+    request: ApprovalRequest
+    decision: ReviewDecision
+    note: str | None = None  # why it was declined without asking anyone
 
 
 @dataclass
@@ -26,6 +43,7 @@ class RunResult:
     usage: TokenUsage | None = None
     error: str | None = None
     events: list[ev.Event] = field(default_factory=list)
+    approvals: list[ApprovalOutcome] = field(default_factory=list)
 
 
 class Conversation:
@@ -62,8 +80,16 @@ class Conversation:
             if isinstance(event.msg, ev.ShutdownComplete):
                 return
 
-    async def run(self, prompt: str | list[InputItem], **turn: Any) -> RunResult:
-        """Submit one user turn and wait for it to end; approvals must be answered elsewhere."""
+    async def run(
+        self, prompt: str | list[InputItem], *, approve: Approver | None = None, **turn: Any
+    ) -> RunResult:
+        """Submit one user turn and wait for it to end.
+
+        Approval requests go to `approve` (sync or async; it gets the request and returns the
+        decision). Without it every request is denied at once, never waited on, and each is
+        listed in `RunResult.approvals` with the note `NO_APPROVER`. Call `run` when no turn is
+        running; `turn` overrides the turn's settings (cwd, approval_policy, model, ...).
+        """
         from pycodex.protocol import exec_events as xe
         from pycodex.protocol.exec_jsonl import JsonlMapper
 
@@ -87,6 +113,11 @@ class Conversation:
                 if isinstance(line, xe.ItemCompleted):
                     result.items.append(line.item)
             msg = event.msg
+            if isinstance(msg, ev.ExecApprovalRequest | ev.ApplyPatchApprovalRequest):
+                outcome = await _answer(msg, approve)
+                result.approvals.append(outcome)
+                op_type = ops.ExecApproval if isinstance(msg, ev.ExecApprovalRequest) else ops.PatchApproval
+                await self.submit(op_type(id=event.id, decision=outcome.decision))
             if isinstance(msg, ev.ErrorEvent):
                 result.error = msg.message
             if isinstance(msg, ev.TokenCount) and msg.info is not None:
@@ -103,6 +134,22 @@ class Conversation:
         await self.submit(ops.Shutdown())
         while not isinstance((await self.next_event()).msg, ev.ShutdownComplete):
             pass
+
+
+async def _answer(request: ApprovalRequest, approve: Approver | None) -> ApprovalOutcome:
+    if approve is None:
+        return ApprovalOutcome(request, ReviewDecision.DENIED, NO_APPROVER)
+    try:
+        decision = approve(request)
+        if inspect.isawaitable(decision):
+            decision = await decision
+    except Exception as e:  # the caller's callback failed: deny, and say why
+        return ApprovalOutcome(request, ReviewDecision.DENIED, f"declined: approve callback raised {e!r}")
+    if not isinstance(decision, ReviewDecision):
+        return ApprovalOutcome(
+            request, ReviewDecision.DENIED, f"declined: approve callback returned {decision!r}"
+        )
+    return ApprovalOutcome(request, decision)
 
 
 class ConversationManager:

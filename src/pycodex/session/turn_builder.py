@@ -72,6 +72,7 @@ def build_turn_context(
         base_env=dict(config.env),
         show_raw_agent_reasoning=config.show_raw_agent_reasoning,
         compact_prompt=config.compact_prompt,
+        can_ask_user=config.can_ask_user,
     )
 
 

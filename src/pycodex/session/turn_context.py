@@ -50,6 +50,7 @@ class TurnContext:
     base_env: dict[str, str] = field(default_factory=dict)
     show_raw_agent_reasoning: bool = False
     compact_prompt: str | None = None
+    can_ask_user: bool = True  # whether anyone can answer approval requests
 
     def resolve_path(self, path: str | None) -> Path:
         """A model-given path made absolute against cwd (not yet checked or resolved)."""

@@ -21,7 +21,12 @@ from pycodex.protocol.events import (
 )
 from pycodex.protocol.policies import AskForApproval, ReviewDecision
 from pycodex.state import ExecCallInfo
-from pycodex.tools.context import RespondToModel, ToolInvocation, ToolOutput
+from pycodex.tools.context import (
+    RespondToModel,
+    ToolInvocation,
+    ToolOutput,
+    decline_unless_someone_can_answer,
+)
 
 if TYPE_CHECKING:
     from pycodex.session.session import Session
@@ -52,7 +57,7 @@ async def run_command(inv: ToolInvocation, req: CommandRequest) -> ToolOutput:
     """Decide, run, and report a command; everything the model should know is in the text."""
     sandboxed = await _approve(inv, req)
     out, failed_in_sandbox = await _execute(inv, req, sandboxed)
-    if failed_in_sandbox and inv.tc.approval_policy in (
+    if failed_in_sandbox and inv.tc.can_ask_user and inv.tc.approval_policy in (
         AskForApproval.ON_FAILURE,
         AskForApproval.UNTRUSTED,
     ):
@@ -91,6 +96,7 @@ async def _approve(inv: ToolInvocation, req: CommandRequest) -> bool:
     if isinstance(check, AutoApprove):
         return check.sandboxed
     assert isinstance(check, AskUser)
+    decline_unless_someone_can_answer(inv, "exec command", req.justification or check.reason)
     decision = await inv.session.request_command_approval(
         inv.sub_id, inv.call_id, req.argv, req.cwd, req.justification or check.reason
     )

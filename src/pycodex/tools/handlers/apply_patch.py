@@ -11,7 +11,13 @@ from pydantic import BaseModel
 from pycodex.protocol.events import PatchApplyBegin, PatchApplyEnd
 from pycodex.protocol.models import CustomToolCall
 from pycodex.protocol.policies import ReviewDecision
-from pycodex.tools.context import RespondToModel, ToolInvocation, ToolOutput, parse_args
+from pycodex.tools.context import (
+    RespondToModel,
+    ToolInvocation,
+    ToolOutput,
+    decline_unless_someone_can_answer,
+    parse_args,
+)
 
 
 class ApplyPatchArgs(BaseModel):
@@ -46,6 +52,7 @@ async def apply_patch_for_call(inv: ToolInvocation, patch_text: str, cwd: Path) 
         raise RespondToModel(f"patch rejected: {check.reason}")
     auto_approved = not isinstance(check, AskUser)
     if isinstance(check, AskUser):
+        decline_unless_someone_can_answer(inv, "patch", check.reason)
         decision = await inv.session.request_patch_approval(
             inv.sub_id, inv.call_id, changes, check.reason, None
         )
