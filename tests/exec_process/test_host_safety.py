@@ -13,6 +13,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from pycodex.exec.manager import ProcessManager, SpawnRequest
 
 ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp"}
@@ -102,46 +104,32 @@ async def test_one_managers_interrupt_leaves_anothers_commands_alone(tmp_path: P
         await b.shutdown()
 
 
-async def test_a_command_survives_the_exit_of_the_thread_that_spawned_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tty", [False, True], ids=["pipes", "tty"])
+async def test_a_command_survives_the_exit_of_the_thread_that_spawned_it(tmp_path: Path, tty: bool) -> None:
     """Bad input tried: the worker thread that ran Popen exits (its executor is shut down);
-    a parent-death signal set from that thread would kill the command then."""
+    a parent-death signal set from that thread would kill the command then.
+
+    The command still has a process group and session of its own, and on a terminal that
+    terminal is its controlling tty: Ctrl-C (\\x03) interrupts the foreground job.
+    """
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(1)
     loop.set_default_executor(pool)
     pm = ProcessManager()
     try:
-        o = await pm.start(req("sleep 30", tmp_path), 200, 100)
+        o = await pm.start(req("echo $$ $(ps -o pgid= -o sid= -p $$); sleep 30", tmp_path, tty), 500, 100)
         assert o.session_id is not None
+        pid, pgid, sid = (int(x) for x in o.output.split())
+        assert pid == pgid == sid != os.getsid(0)
         pool.shutdown(wait=True)
         loop.set_default_executor(ThreadPoolExecutor(4))
         await asyncio.sleep(0.3)
         o2 = await pm.write_stdin(o.session_id, "", 300, 100)
         assert o2.exit_code is None, "the command died with its spawning thread"
-    finally:
-        await pm.shutdown()
-
-
-async def test_ctrl_c_on_a_tty_interrupts_the_foreground_job(tmp_path: Path) -> None:
-    """The terminal is the command's controlling tty: \\x03 sends SIGINT to `sleep 30`."""
-    pm = ProcessManager()
-    try:
-        o = await pm.start(req("sleep 30", tmp_path, tty=True), 300, 100)
-        assert o.session_id is not None
-        t0 = time.monotonic()
-        o2 = await pm.write_stdin(o.session_id, "\x03", 3000, 100)
-        assert o2.exit_code == 130 and time.monotonic() - t0 < 1.5
-    finally:
-        await pm.shutdown()
-
-
-async def test_a_command_has_its_own_group_and_session(tmp_path: Path) -> None:
-    pm = ProcessManager()
-    try:
-        for tty in (False, True):
-            o = await pm.start(req("echo $$ $(ps -o pgid= -o sid= -p $$)", tmp_path, tty=tty), 5000, 100)
-            pid, pgid, sid = (int(x) for x in o.output.split())
-            assert pid == pgid == sid, (tty, o.output)
-            assert sid != os.getsid(0)
+        if tty:
+            t0 = time.monotonic()
+            o3 = await pm.write_stdin(o.session_id, "\x03", 3000, 100)
+            assert o3.exit_code == 130 and time.monotonic() - t0 < 1.5
     finally:
         await pm.shutdown()
 

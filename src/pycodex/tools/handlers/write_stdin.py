@@ -51,7 +51,8 @@ class WriteStdinHandler:
             raise RespondToModel(str(e)) from e
         text = format_exec_command_output(outcome, args.max_output_tokens)
         if outcome.note:  # input the process did not take: the model must know it was dropped
-            text = f"{text}\n{outcome.note}" if text.endswith("\n") or not text else f"{text}\n\n{outcome.note}"
+            sep = "" if text.endswith("\n") else "\n"
+            text = f"{text}{sep}{outcome.note}"
         if outcome.exit_code is not None:
             inv.session.forget_exec_session(args.session_id)
             await finish_exec_call(inv, info, outcome.exit_code, text)
