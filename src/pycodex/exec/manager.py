@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import secrets
 import signal
@@ -16,12 +17,19 @@ from pathlib import Path
 
 from pycodex.exec.buffer import BoundedBuffer
 from pycodex.exec.truncate import approx_tokens
-from pycodex.exec.watchdog import Watchdog, child_setup, kill_orphans
+from pycodex.exec.watchdog import TAG_VAR, Watchdog, child_tag_value, kill_tagged, new_manager_tag
+
+log = logging.getLogger(__name__)
 
 OnChunk = Callable[[str, bytes], None] | None
 MAX_SESSIONS = 64
 DRAIN_GRACE_S = 0.25  # after exit: read what is buffered, don't wait for daemons holding the pipe
+KILL_WAIT_S = 5.0
 READ_SIZE = 65536
+UNKNOWN_EXIT = -1  # the host reaped our child itself: its status is lost
+# A session leader without a terminal that opens one (without O_NOCTTY) makes it its
+# controlling tty; the shell then execs the command, keeping the pid.
+_CTTY_SCRIPT = 'exec "$@" <>"$0" >&0 2>&0'
 
 
 class UnknownSessionError(Exception):
@@ -52,6 +60,7 @@ class ExecOutcome:
     session_id: int | None
     output: bytes
     original_token_count: int
+    note: str | None = None  # e.g. stdin bytes that were dropped because nobody read them
 
 
 @dataclass
@@ -83,6 +92,14 @@ class _Proc:
     exited: asyncio.Event = field(default_factory=asyncio.Event)
     data_event: asyncio.Event = field(default_factory=asyncio.Event)
     started: float = field(default_factory=time.monotonic)
+    reaped: bool = False  # once true the pid may belong to someone else: never signal it
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    write_wake: asyncio.Event | None = None  # set while a write waits for the fd
+
+    @property
+    def input_fd(self) -> int | None:
+        """Where stdin writes go; None once closed."""
+        return self.master_fd if self.master_fd is not None else self.stdin_fd
 
     def feed(self, stream: str, data: bytes) -> None:
         self.pending.add(data)
@@ -105,32 +122,35 @@ class ProcessManager:
         self._ids = itertools.count(1)
         self._max_sessions = max_sessions
         self._closed = False
+        self._tag = new_manager_tag()  # marks every process this manager starts
 
     # ---- spawning ----------------------------------------------------------------------
     async def _spawn(self, req: SpawnRequest) -> _Proc:
         if self._closed:
             raise RuntimeError("the process manager is shut down")
-        watchdog = Watchdog.get()
         env = {"TERM": "xterm-256color" if req.tty else "dumb", "PAGER": "cat", "GIT_PAGER": "cat", **req.env}
+        env[TAG_VAR] = child_tag_value(self._tag)
         loop = asyncio.get_running_loop()
         if req.tty:
             master, slave = os.openpty()
             try:
-                popen = await asyncio.to_thread(
-                    _popen, req, env, slave, slave, slave, True
-                )
+                argv = ["/bin/sh", "-c", _CTTY_SCRIPT, os.ttyname(slave), *req.argv]
+                popen, watchdog = await asyncio.to_thread(_popen, argv, req, env, slave, slave, slave)
+            except BaseException:
+                os.close(master)
+                raise
             finally:
                 os.close(slave)
             os.set_blocking(master, False)
             p = _Proc(pid=popen.pid, proc=popen, master_fd=master, stdin=None)
             p.readers.append(loop.create_task(self._read_fd(p, master, "stdout")))
         else:
-            popen = await asyncio.to_thread(
-                _popen, req, env, subprocess.PIPE, subprocess.PIPE, subprocess.PIPE, False
-            )
+            pipe = subprocess.PIPE
+            popen, watchdog = await asyncio.to_thread(_popen, req.argv, req, env, pipe, pipe, pipe)
             assert popen.stdout is not None and popen.stderr is not None and popen.stdin is not None
             p = _Proc(pid=popen.pid, proc=popen, master_fd=None, stdin=None)
             p.stdin_fd = popen.stdin.fileno()
+            os.set_blocking(p.stdin_fd, False)  # writes wait on the loop, never in a thread
             for stream, name in ((popen.stdout, "stdout"), (popen.stderr, "stderr")):
                 os.set_blocking(stream.fileno(), False)
                 p.readers.append(loop.create_task(self._read_fd(p, stream.fileno(), name)))
@@ -161,34 +181,31 @@ class ProcessManager:
             loop.remove_reader(fd)
 
     async def _wait_exit(self, p: _Proc) -> None:
-        # A pidfd tells us the moment the process exits, even if a daemonised grandchild
-        # still holds its pipes open (asyncio's own wait() would block on those pipes).
-        loop = asyncio.get_running_loop()
-        pidfd = os.pidfd_open(p.pid)
-        exited = asyncio.Event()
-        loop.add_reader(pidfd, exited.set)
+        rc: int | None = None
         try:
-            await exited.wait()
-        finally:
-            loop.remove_reader(pidfd)
-            os.close(pidfd)
-        _, status = os.waitpid(p.pid, os.WNOHANG)  # noqa: ASYNC222 - the pidfd says it exited
-        rc = os.waitstatus_to_exitcode(status)
-        if p.proc is not None:
-            p.proc.returncode = rc
+            if await _until_exit(p.pid):
+                # The group may hold descendants that ignored the shell's exit; they go too.
+                # Its leader is an unreaped zombie now, so the group id cannot be reused yet.
+                with contextlib.suppress(OSError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                rc = _reap(p.pid)
+        except Exception as e:  # never leave a caller waiting on a process we lost track of
+            log.warning("lost track of process %d: %s", p.pid, e)
+        p.reaped = True
+        self._procs.pop(p.pid, None)
+        if p.proc is not None:  # so Popen never waits on (a possibly reused) pid itself
+            p.proc.returncode = rc if rc is not None else UNKNOWN_EXIT
+        watchdog = Watchdog.current()
+        if watchdog is not None:
+            watchdog.forget(p.pid)
         if p.readers:
             _, pending = await asyncio.wait(p.readers, timeout=DRAIN_GRACE_S)
             for t in pending:
                 t.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
-        p.exit_code = _exit_code(rc)
-        Watchdog.get().forget(p.pid)
-        # The group may hold descendants that ignored the shell's exit; they go too.
-        with contextlib.suppress(OSError):
-            os.killpg(p.pid, signal.SIGKILL)
+        p.exit_code = _exit_code(rc) if rc is not None else UNKNOWN_EXIT
         _close_all(p)
-        self._procs.pop(p.pid, None)
         p.exited.set()
         p.data_event.set()
 
@@ -257,18 +274,18 @@ class ProcessManager:
         if p is None:
             raise UnknownSessionError(f"no running process with session ID {session_id}")
         started = time.monotonic()
+        deadline = started + yield_time_ms / 1000
         p.on_chunk = on_chunk
+        note = None
         if chars:
-            data = chars.encode("utf-8")
-            fd = p.master_fd if p.master_fd is not None else p.stdin_fd
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    await asyncio.to_thread(_write_fd, fd, data)
+            note = await _write_input(p, chars.encode("utf-8"), deadline)
         if chars and not p.exited.is_set():
             # Give the program a moment to answer before the full wait.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(p.exited.wait(), min(0.05, yield_time_ms / 1000))
-        return await self._collect(p, yield_time_ms, started)
+                await asyncio.wait_for(p.exited.wait(), max(0.0, min(0.05, deadline - time.monotonic())))
+        outcome = await self._collect(p, yield_time_ms, started)
+        outcome.note = note
+        return outcome
 
     async def run(self, req: SpawnRequest, timeout_ms: int, on_chunk: OnChunk = None) -> RunResult:
         """Run to completion; on timeout kill the group and report exit code 124."""
@@ -294,22 +311,20 @@ class ProcessManager:
         )
 
     async def _kill(self, p: _Proc) -> None:
-        with contextlib.suppress(OSError):
-            os.killpg(p.pid, signal.SIGKILL)
+        _kill_group(p)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(p.exited.wait(), 5)
+            await asyncio.wait_for(p.exited.wait(), KILL_WAIT_S)
 
     async def kill_all(self) -> None:
-        """Kill every process group, and any escaped descendant (interrupt)."""
+        """Kill every process group, and every escaped descendant carrying our tag (interrupt)."""
         procs = list(self._procs.values())
         for p in procs:
-            with contextlib.suppress(OSError):
-                os.killpg(p.pid, signal.SIGKILL)
-        known = {p.pid for p in procs} | {Watchdog.get().pid}
-        await asyncio.to_thread(kill_orphans, known)
-        for p in procs:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(p.exited.wait(), 5)
+            _kill_group(p)
+        tag = self._tag
+        # Our direct children are reaped by their own waiters (a live view: the sweep runs in
+        # a thread while commands may still start); it finds and kills the rest.
+        await asyncio.to_thread(kill_tagged, lambda t: t == tag, self._procs.keys())
+        await asyncio.gather(*(self._kill(p) for p in procs))
         self._sessions.clear()
 
     async def shutdown(self) -> None:
@@ -318,27 +333,109 @@ class ProcessManager:
         self._closed = True
 
 
-def _write_fd(fd: int, data: bytes) -> None:
+async def _write_input(p: _Proc, data: bytes, deadline: float) -> str | None:
+    """Write what the process accepts before the deadline; a note if any bytes were dropped.
+
+    Writes happen on the event loop with the fd non-blocking, so a process that does not read
+    costs at most the call's yield time; bytes it has not taken by then are dropped (the model
+    is told), never queued behind its back. The fd is looked up again after every wait: once
+    the process has exited it is closed and its number may belong to another file.
+    """
     view = memoryview(data)
-    while view:
-        try:
-            n = os.write(fd, view)
-        except BlockingIOError:
-            time.sleep(0.01)
-            continue
-        view = view[n:]
+    done = 0
+    reason = None
+    async with p.write_lock:  # two writers must not interleave their bytes
+        while done < len(view):
+            fd = p.input_fd
+            if fd is None:
+                reason = "the process has exited"
+                break
+            try:
+                done += os.write(fd, view[done:])
+                continue
+            except BlockingIOError:
+                pass
+            except OSError:  # EPIPE: nobody holds the reading end; EIO: the terminal is gone
+                reason = "the process closed its input"
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                reason = "the process is not reading its input"
+                break
+            await _wait_writable(p, fd, remaining)
+    if reason is None:
+        return None
+    return f"[stdin: wrote {done} of {len(view)} bytes; {reason}, so the rest was dropped]"
+
+
+async def _wait_writable(p: _Proc, fd: int, limit_s: float) -> None:
+    loop = asyncio.get_running_loop()
+    wake = p.write_wake = asyncio.Event()
+    loop.add_writer(fd, wake.set)
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), limit_s)
+    finally:
+        p.write_wake = None
+        if p.input_fd == fd:  # else _close_all already unregistered it before closing
+            loop.remove_writer(fd)
+
+
+async def _until_exit(pid: int) -> bool:
+    """Wait for our child to exit; False if it was already reaped (by the host, behind our back)."""
+    # A pidfd tells us the moment the process exits, even if a daemonised grandchild still
+    # holds its pipes open (asyncio's own wait() would block on those pipes).
+    loop = asyncio.get_running_loop()
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        log.warning("process %d was reaped by someone else; its exit status is unknown", pid)
+        return False
+    exited = asyncio.Event()
+    loop.add_reader(pidfd, exited.set)
+    try:
+        await exited.wait()
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+    return True
+
+
+def _reap(pid: int) -> int | None:
+    """The exit status of our exited child; None if someone else reaped it."""
+    try:
+        got, status = os.waitpid(pid, os.WNOHANG)  # the pidfd says it exited: never blocks
+    except ChildProcessError:
+        log.warning("process %d was reaped by someone else; its exit status is unknown", pid)
+        return None
+    return os.waitstatus_to_exitcode(status) if got else None
+
+
+def _kill_group(p: _Proc) -> None:
+    if not p.reaped:  # a reaped pid (and group id) may be reused by now
+        with contextlib.suppress(OSError):
+            os.killpg(p.pid, signal.SIGKILL)
 
 
 def _popen(
-    req: SpawnRequest, env: dict[str, str], stdin: int, stdout: int, stderr: int, tty: bool
-) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        req.argv, cwd=req.cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
-        preexec_fn=lambda: child_setup(tty), close_fds=True,
+    argv: list[str], req: SpawnRequest, env: dict[str, str], stdin: int, stdout: int, stderr: int
+) -> tuple[subprocess.Popen[bytes], Watchdog]:
+    # Runs in a worker thread: no preexec_fn (Python in a forked child of a threaded process
+    # can deadlock) and no parent-death signal (it would fire when this thread exits).
+    watchdog = Watchdog.get()
+    popen = subprocess.Popen(
+        argv, cwd=req.cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
+        start_new_session=True, close_fds=True,
     )
+    return popen, watchdog
 
 
 def _close_all(p: _Proc) -> None:
+    fd = p.input_fd
+    if fd is not None and p.write_wake is not None:
+        # Unregister before closing: the number may be reused by the next open().
+        asyncio.get_running_loop().remove_writer(fd)
+        p.write_wake.set()
     if p.master_fd is not None:
         with contextlib.suppress(OSError):
             os.close(p.master_fd)

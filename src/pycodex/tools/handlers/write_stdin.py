@@ -50,6 +50,9 @@ class WriteStdinHandler:
             inv.session.forget_exec_session(args.session_id)
             raise RespondToModel(str(e)) from e
         text = format_exec_command_output(outcome, args.max_output_tokens)
+        if outcome.note:  # input the process did not take: the model must know it was dropped
+            sep = "" if text.endswith("\n") else "\n"
+            text = f"{text}{sep}{outcome.note}"
         if outcome.exit_code is not None:
             inv.session.forget_exec_session(args.session_id)
             await finish_exec_call(inv, info, outcome.exit_code, text)
