@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -242,3 +243,32 @@ def test_pycodex_git_is_not_steered_by_repository_config(tmp_path: Path, monkeyp
     assert diff is not None and "+changed" in diff
     assert not (outside / "pwned").exists()
 
+
+
+def test_pycodex_helpers_ignore_a_package_planted_in_the_working_directory(tmp_path: Path, dirs: tuple[Path, Path]) -> None:
+    # pycodex started in a workspace a command can write: its helper processes (the watchdog,
+    # the Landlock launcher) must not import a `pycodex` package planted there, and the
+    # watchdog must hold no copy of the environment (the API key).
+    ws, outside = dirs
+    planted = ws / "pycodex"
+    (planted / "exec").mkdir(parents=True)
+    payload = f"open({str(outside / 'pwned')!r}, 'w').close()\n"
+    for f in (planted / "__init__.py", planted / "exec" / "__init__.py", planted / "exec" / "watchdog.py"):
+        f.write_text(payload)
+    probe = (
+        "import os\n"
+        "os.environ['PROBE_SECRET'] = 'sk-probe-secret'\n"
+        "from pycodex.exec.watchdog import Watchdog\n"
+        "w = Watchdog.get()\n"
+        "print(open(f'/proc/{w.pid}/environ', 'rb').read().decode(errors='replace'))\n"
+        "print(os.readlink(f'/proc/{w.pid}/cwd'))\n"
+    )
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "python"), "-c", probe], cwd=ws,
+        capture_output=True, text=True, timeout=30, check=False,
+        env={**os.environ, "PYTHONSAFEPATH": "1"},  # the probe itself must not see the plant
+    )
+    assert proc.returncode == 0, proc.stderr
+    environ, cwd = proc.stdout.strip().splitlines()[-2:]
+    assert "sk-probe-secret" not in environ and cwd == "/"
+    assert not (outside / "pwned").exists()

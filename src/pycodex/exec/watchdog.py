@@ -29,7 +29,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Collection
-from pathlib import Path
 
 TAG_VAR = "PYCODEX_PROCESS_TAG"
 _TAG_KEY = TAG_VAR.encode() + b"="
@@ -75,16 +74,18 @@ class Watchdog:
     _lock = threading.Lock()  # held while one is spawned: never taken on the event loop
 
     def __init__(self, groups: set[int]) -> None:
+        from pycodex.exec.pyspawn import isolated_python_argv
+
         r, w = os.pipe()
-        src = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
-        env.pop(TAG_VAR, None)  # an outer pycodex may kill it, never our own sweep
+        # No inherited environment: it would hold the model's API key, readable through
+        # /proc/<pid>/environ by anything that may read this process. No tag either: our own
+        # sweep must never kill it.
+        env = {"PATH": os.environ.get("PATH", os.defpath)}
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "pycodex.exec.watchdog", str(r), host_prefix()],
+                isolated_python_argv("pycodex.exec.watchdog", str(r), host_prefix()),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, pass_fds=(r,),
-                start_new_session=True, env=env,
+                start_new_session=True, env=env, cwd="/",
             )
         finally:
             os.close(r)

@@ -1,7 +1,7 @@
-"""`python -I -m pycodex.exec.sandbox.landlock_exec --writable DIR… [--network] -- CMD…`.
+"""`landlock_exec --writable DIR… [--network] [--chdir DIR] -- CMD…`: restrict, then exec.
 
-Run with `-I` (isolated): the working directory is a writable root, and without it a module
-planted there by an earlier command would be imported here, before any restriction applies.
+Started through `pycodex.exec.pyspawn` (isolated Python): its working directory is a writable
+root, and a module planted there must not be imported before any restriction applies.
 """
 
 from __future__ import annotations

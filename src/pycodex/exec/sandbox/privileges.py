@@ -1,10 +1,8 @@
-"""Process privileges around the Landlock backend (no namespaces there to hide behind).
+"""Capabilities under the Landlock backend (no namespaces there to hide behind).
 
-- Commands lose every capability: run as root they could otherwise load kernel modules,
-  ptrace, or change mounts, none of which Landlock's file rules stop.
-- pycodex itself becomes non-dumpable before the first Landlock command: there is no PID
-  namespace, and `/proc/<pid>/environ` of a dumpable process (the model's API key) is readable
-  by any process of the same user without capabilities.
+Commands lose every capability. Run as root they could otherwise load kernel modules or
+change mounts, and CAP_SYS_PTRACE lets them past Landlock's ptrace scoping: with it, a command
+could read `/proc/<pid>/environ` of pycodex (the model's API key) despite the sandbox.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import errno
 
-PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
@@ -55,13 +52,3 @@ def drop_all_capabilities() -> None:
     if libc.capset(ctypes.byref(header), data) != 0:
         raise PrivilegeError(ctypes.get_errno(), "capset failed")
 
-
-_not_dumpable = False
-
-
-def make_process_not_dumpable() -> None:
-    """Hide this process's memory and environment from same-user processes (once)."""
-    global _not_dumpable
-    if not _not_dumpable:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-        _not_dumpable = True

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from pycodex.exec.pyspawn import isolated_python_argv
 from pycodex.exec.sandbox.bwrap import ProtectedPathError, bwrap_argv, prepare_mount_targets
 from pycodex.exec.sandbox.roots import writable_roots_for
 from pycodex.protocol.policies import DangerFullAccess, SandboxPolicy, has_network_access
@@ -87,10 +87,7 @@ def wrap_command(
             raise SandboxUnavailableError(str(e)) from e
         return bwrap_argv(argv, roots, read_only, workdir or cwd, has_network_access(policy), bwrap)
     if backend == "landlock":
-        from pycodex.exec.sandbox.privileges import make_process_not_dumpable
-
-        make_process_not_dumpable()
-        launcher = [sys.executable, "-I", "-m", "pycodex.exec.sandbox.landlock_exec"]
+        launcher = isolated_python_argv("pycodex.exec.sandbox.landlock_exec")
         for root in roots:
             launcher += ["--writable", str(root.root)]
         if has_network_access(policy):
