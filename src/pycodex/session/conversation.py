@@ -72,6 +72,10 @@ class Conversation:
         """The next event."""
         return await self._codex.next_event()
 
+    def next_event_nowait(self) -> ev.Event | None:
+        """An event that is already waiting, or None."""
+        return self._codex.next_event_nowait()
+
     async def events(self) -> AsyncIterator[ev.Event]:
         """Events until shutdown completes."""
         while True:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -15,6 +17,24 @@ if TYPE_CHECKING:
     from pycodex.session.turn_context import TurnContext
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+async def run_to_completion(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking work in a thread that a cancel cannot cut short (a patch commit): the
+    cancel waits until the work has finished or rolled back, then goes on."""
+    work = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    cancelled = False
+    while True:
+        try:
+            await asyncio.wait([work])
+            break
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        work.exception()  # the turn is gone: its outcome has nobody left to read it
+        raise asyncio.CancelledError
+    return work.result()
 
 
 class RespondToModel(Exception):

@@ -17,6 +17,7 @@ from pycodex.tools.context import (
     ToolOutput,
     decline_unless_someone_can_answer,
     parse_args,
+    run_to_completion,
 )
 
 
@@ -65,7 +66,7 @@ async def apply_patch_for_call(inv: ToolInvocation, patch_text: str, cwd: Path) 
     if tracker is not None:
         await asyncio.to_thread(tracker.on_patch_begin, plan.affected_paths())
     try:
-        await asyncio.to_thread(commit_plan, plan)
+        await run_to_completion(commit_plan, plan)  # an interrupt waits for it
     except (PatchApplyError, OSError) as e:
         message = str(e)  # it says itself whether the rollback restored every file
         await inv.session.send_event(
