@@ -178,28 +178,36 @@ async def _run(
         print(f"Error: {e}", file=sys.stderr)
         return 1
     loop = asyncio.get_running_loop()
-    interrupted = False
-    pending: set[asyncio.Task[str]] = set()
+    stop_signal: int | None = None  # SIGINT / SIGTERM received: end like an interrupt
+    pending: set[asyncio.Task[None]] = set()
+    submitted = False
+    shutting_down = False
 
-    def on_sigint() -> None:
-        nonlocal interrupted
-        if interrupted:
-            raise KeyboardInterrupt
-        interrupted = True
-        task = loop.create_task(codex.submit(ops.Interrupt()))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
+    async def shut_down() -> None:
+        nonlocal shutting_down
+        if not shutting_down:
+            shutting_down = True
+            await codex.submit(ops.Shutdown())  # aborts the turn (turn_aborted), kills commands
 
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
-    except (NotImplementedError, RuntimeError):
-        pass
+    def on_signal(signum: int) -> None:
+        nonlocal stop_signal
+        if stop_signal is not None:
+            sys.exit(128 + signum)  # a second signal: leave now; the watchdog kills commands
+        stop_signal = signum
+        if submitted:  # before the session is configured, its first event ends the run
+            task = loop.create_task(shut_down())
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, on_signal, signum)
+        except (NotImplementedError, RuntimeError):
+            pass
 
     items: list[InputItem] = [LocalImageInput(path=p) for p in opts.images]
     if prompt:
         items.append(TextInput(text=prompt))
-    submitted = False
-    shutting_down = False
     pending_event = None
     while True:
         # Drain whatever is queued before sleeping again: one wake-up per burst, not per delta.
@@ -209,7 +217,7 @@ async def _run(
         msg = event.msg
         if isinstance(msg, ev.SessionConfigured) and not submitted:
             submitted = True
-            if items:
+            if items and stop_signal is None:
                 await codex.submit(
                     ops.UserTurn(
                         items=items,
@@ -223,16 +231,16 @@ async def _run(
                     )
                 )
             else:
-                shutting_down = True
-                await codex.submit(ops.Shutdown())
-        elif isinstance(msg, ev.TaskComplete | ev.TurnAborted) and not shutting_down:
-            shutting_down = True
-            await codex.submit(ops.Shutdown())
+                await shut_down()
+        elif isinstance(msg, ev.TaskComplete | ev.TurnAborted):
+            await shut_down()
         elif isinstance(msg, ev.ShutdownComplete):
             break
     out.finish()
     if opts.output_last_message is not None:
         _write_last_message(opts.output_last_message, out.last_agent_message)
+    if stop_signal is not None:
+        return 128 + stop_signal  # 130 for Ctrl-C, 143 for SIGTERM, as shells report them
     return 1 if out.failed else 0
 
 
