@@ -120,13 +120,13 @@ class RolloutRecorder:
 
     async def record(self, items: Sequence[RolloutItem]) -> None:
         """Append the items the policy keeps; returns once they are written to the OS."""
-        lines = [i.to_line() for i in items if is_persisted(i.type, i.payload_type())]
-        if not lines:
+        kept = [i for i in items if is_persisted(i.type, i.payload_type())]
+        if not kept:
             return
-        data = "".join(lines).encode("utf-8")
         async with self._lock:
             self._check()
-            await asyncio.to_thread(self._write_all, data)
+            # Encoding runs in the writer thread too: a fork copies a whole session at once.
+            await asyncio.to_thread(self._write_all, kept)
 
     def _check(self) -> None:
         if self._failed is not None:
@@ -134,8 +134,8 @@ class RolloutRecorder:
         if self._closed:
             raise RolloutWriteError(f"rollout {self.path} is already closed")
 
-    def _write_all(self, data: bytes) -> None:
-        view = memoryview(data)
+    def _write_all(self, items: Sequence[RolloutItem]) -> None:
+        view = memoryview("".join(i.to_line() for i in items).encode("utf-8"))
         try:
             while view:
                 n = os.write(self._fd, view)

@@ -48,7 +48,8 @@ async def bootstrap_session(
     # never uses TLS, so only https providers pay for it.
     tls = config.model_provider.base_url.startswith("https://")
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None), verify=tls)
-    tc = build_turn_context(config, conversation_id, http, shell_name=shell.name)
+    # Reads AGENTS.md files: off the event loop.
+    tc = await asyncio.to_thread(build_turn_context, config, conversation_id, http, shell_name=shell.name)
 
     recorder: RolloutRecorder | None = None
     if not config.ephemeral:
@@ -113,7 +114,10 @@ async def _seed_history(session: Session, tc: TurnContext, initial: InitialHisto
         await session.record_conversation_items(build_initial_context(tc))
         return None
     items = initial.rollout.items
-    history = normalize_history(reconstruct_history(items, build_initial_context(tc)))
+    # A long session's history takes a while to rebuild: off the event loop.
+    history = await asyncio.to_thread(
+        lambda: normalize_history(reconstruct_history(items, build_initial_context(tc)))
+    )
     if initial.kind == "forked":
         # A fork is a new thread: its file gets the copied items too.
         await session.persist([i for i in items if i.type != "session_meta"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -179,7 +180,7 @@ class ConversationManager:
         """Continue a recorded conversation with the same thread id."""
         from pycodex.rollout.reader import load_rollout
 
-        loaded = load_rollout(rollout_path)
+        loaded = await asyncio.to_thread(load_rollout, rollout_path)  # may be many megabytes
         return await self._start(
             config, InitialHistory(kind="resumed", rollout=loaded, rollout_path=rollout_path)
         )
@@ -191,7 +192,7 @@ class ConversationManager:
         from pycodex.rollout.fork import fork_items
         from pycodex.rollout.reader import load_rollout
 
-        loaded = load_rollout(rollout_path)
+        loaded = await asyncio.to_thread(load_rollout, rollout_path)  # may be many megabytes
         loaded.items = fork_items(loaded.items, nth_user_message)
         return await self._start(
             config,
