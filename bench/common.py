@@ -17,7 +17,7 @@ CODEX_VERSION = "0.169.0"
 
 
 def codex_binary() -> Path | None:
-    """The real Codex CLI (installed into .cache/npm by scripts/setup.sh), or None."""
+    """The real Codex CLI (installed into .cache/npm by scripts/setup-tests.sh), or None."""
     p = CACHE / "node_modules" / ".bin" / "codex"
     if not p.exists() and subprocess.run(["which", "npm"], capture_output=True).returncode == 0:
         CACHE.mkdir(parents=True, exist_ok=True)
