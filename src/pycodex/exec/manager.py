@@ -95,6 +95,7 @@ class _Proc:
     reaped: bool = False  # once true the pid may belong to someone else: never signal it
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     write_wake: asyncio.Event | None = None  # set while a write waits for the fd
+    owner: object | None = None  # what the process belongs to (the tool call that started it)
 
     @property
     def input_fd(self) -> int | None:
@@ -253,17 +254,28 @@ class ProcessManager:
 
     # ---- public API --------------------------------------------------------------------
     async def start(
-        self, req: SpawnRequest, yield_time_ms: int, max_output_tokens: int, on_chunk: OnChunk = None
+        self, req: SpawnRequest, yield_time_ms: int, max_output_tokens: int, on_chunk: OnChunk = None,
+        owner: object | None = None,
     ) -> ExecOutcome:
-        """Start a command; returns at exit or after yield_time_ms with a session id."""
+        """Start a command; returns at exit or after yield_time_ms with a session id.
+
+        The manager is the one registry of running sessions: `owner` (the call that started
+        the process) stays with it until it exits or is killed; see `session_owner`.
+        """
         started = time.monotonic()
         p = await self._spawn(req)
         p.on_chunk = on_chunk
+        p.owner = owner
         try:
             return await self._collect(p, yield_time_ms, started)
         except TooManySessionsError:
             await self._kill(p)
             raise
+
+    def session_owner(self, session_id: int) -> object | None:
+        """The owner given to `start` for a still-running session, else None."""
+        p = self._sessions.get(session_id)
+        return p.owner if p is not None else None
 
     async def write_stdin(
         self, session_id: int, chars: str, yield_time_ms: int, max_output_tokens: int,

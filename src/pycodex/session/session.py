@@ -27,7 +27,6 @@ from pycodex.protocol.models import Message, ResponseItem
 from pycodex.protocol.policies import ReviewDecision
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage
 from pycodex.state import (
-    ExecCallInfo,
     FinishStatus,
     RunningTask,
     SessionState,
@@ -157,7 +156,6 @@ class Session:
             task.handle.cancel()
         if taken.aborted:
             await self.services.process_manager.kill_all()
-            self._state.exec_sessions().clear()
             for task in taken.aborted:
                 await _until_done(task.handle)
         if taken.leftover_input:
@@ -313,19 +311,6 @@ class Session:
     def restore_token_info(self, info: Any) -> None:
         """Restore cumulative usage from a rollout."""
         self._state.set_token_info(info)
-
-    # ---- exec sessions that outlive their call -------------------------------------------
-    def remember_exec_session(self, session_id: int, info: ExecCallInfo) -> None:
-        """Track a still-running exec_command process."""
-        self._state.exec_sessions().register(session_id, info)
-
-    def exec_session(self, session_id: int) -> ExecCallInfo | None:
-        """The call a running process belongs to."""
-        return self._state.exec_sessions().get(session_id)
-
-    def forget_exec_session(self, session_id: int) -> ExecCallInfo | None:
-        """Stop tracking a finished process."""
-        return self._state.exec_sessions().pop(session_id)
 
     # ---- turn-scoped values ---------------------------------------------------------------
     def diff_tracker(self) -> TurnDiffTracker | None:

@@ -5,7 +5,6 @@ changes data, so each call is atomic with respect to other tasks; callers never 
 a lock or a raw field.
 """
 
-from pycodex.state.exec_sessions import ExecCallInfo, ExecSessionRegistry
 from pycodex.state.session_state import SessionState
 from pycodex.state.turn import (
     ActiveTurn,
@@ -19,8 +18,6 @@ from pycodex.state.turn import (
 
 __all__ = [
     "ActiveTurn",
-    "ExecCallInfo",
-    "ExecSessionRegistry",
     "FinishStatus",
     "RunningTask",
     "SessionState",

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 
 from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage, TokenUsageInfo
-from pycodex.state.exec_sessions import ExecSessionRegistry
 
 
 class SessionState:
@@ -17,12 +16,7 @@ class SessionState:
         self._approved_commands: set[tuple[str, ...]] = set()
         self._token_info: TokenUsageInfo | None = None
         self._rate_limits: RateLimitSnapshot | None = None
-        self._exec_sessions = ExecSessionRegistry()
         self._stopped: str | None = None
-
-    def exec_sessions(self) -> ExecSessionRegistry:
-        """Running exec_command sessions (their own small lock-free API)."""
-        return self._exec_sessions
 
     def mark_stopped(self, reason: str) -> None:
         """The session can no longer record its work; no new turn may start."""

@@ -20,13 +20,13 @@ from pycodex.protocol.events import (
     ParsedCommand,
 )
 from pycodex.protocol.policies import AskForApproval, ReviewDecision
-from pycodex.state import ExecCallInfo
 from pycodex.tools.context import (
     RespondToModel,
     ToolInvocation,
     ToolOutput,
     decline_unless_someone_can_answer,
 )
+from pycodex.tools.exec_call import ExecCallInfo
 
 if TYPE_CHECKING:
     from pycodex.session.session import Session
@@ -204,12 +204,11 @@ async def _execute(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) ->
 
     from pycodex.exec.output import format_exec_command_output
 
-    outcome = await pm.start(spawn, req.yield_time_ms, req.max_output_tokens, on_chunk)
+    outcome = await pm.start(spawn, req.yield_time_ms, req.max_output_tokens, on_chunk, owner=info)
     text = format_exec_command_output(outcome, req.max_output_tokens)
     failed = False
-    if outcome.exit_code is None and outcome.session_id is not None:
-        session.remember_exec_session(outcome.session_id, info)
-    else:
+    # Still running: the process manager keeps `info` with the process for write_stdin.
+    if outcome.exit_code is not None or outcome.session_id is None:
         await finish_exec_call(inv, info, outcome.exit_code if outcome.exit_code is not None else -1, text)
         failed = sandboxed and should_offer_unsandboxed_retry(
             tc.approval_policy, sandboxed, outcome.exit_code or 0, info.aggregated_text()

@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 from pycodex.protocol.events import TerminalInteraction
 from pycodex.tools.context import RespondToModel, ToolInvocation, ToolOutput, parse_args
+from pycodex.tools.exec_call import ExecCallInfo
 from pycodex.tools.orchestrator import finish_exec_call, output_forwarder
 
 MIN_POLL_MS = 250
@@ -28,8 +29,9 @@ class WriteStdinHandler:
         from pycodex.exec.output import format_exec_command_output
 
         args = parse_args(WriteStdinArgs, inv.payload)
-        info = inv.session.exec_session(args.session_id)
-        if info is None:
+        pm = inv.session.services.process_manager
+        info = pm.session_owner(args.session_id)
+        if not isinstance(info, ExecCallInfo):
             raise RespondToModel(f"unknown session id {args.session_id}")
         if args.chars:
             await inv.session.send_event(
@@ -39,22 +41,20 @@ class WriteStdinHandler:
                 ),
             )
         try:
-            outcome = await inv.session.services.process_manager.write_stdin(
+            outcome = await pm.write_stdin(
                 args.session_id,
                 args.chars,
                 max(MIN_POLL_MS, min(MAX_POLL_MS, args.yield_time_ms)),
                 max(1, args.max_output_tokens),
                 output_forwarder(inv.session, inv.sub_id, info),
             )
-        except UnknownSessionError as e:
-            inv.session.forget_exec_session(args.session_id)
+        except UnknownSessionError as e:  # it ended meanwhile
             raise RespondToModel(str(e)) from e
         text = format_exec_command_output(outcome, args.max_output_tokens)
         if outcome.note:  # input the process did not take: the model must know it was dropped
             sep = "" if text.endswith("\n") else "\n"
             text = f"{text}{sep}{outcome.note}"
         if outcome.exit_code is not None:
-            inv.session.forget_exec_session(args.session_id)
             await finish_exec_call(inv, info, outcome.exit_code, text)
         return ToolOutput(text)
 

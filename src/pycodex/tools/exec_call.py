@@ -1,4 +1,4 @@
-"""Bookkeeping for exec_command sessions that outlive the call that started them."""
+"""The exec_command call a process belongs to: kept with the process by the process manager."""
 
 from __future__ import annotations
 
@@ -36,25 +36,3 @@ class ExecCallInfo:
             return f"[... {self._dropped} earlier bytes omitted ...]\n{text}"
         return text
 
-
-class ExecSessionRegistry:
-    """Running exec sessions by id."""
-
-    def __init__(self) -> None:
-        self._by_id: dict[int, ExecCallInfo] = {}
-
-    def register(self, session_id: int, info: ExecCallInfo) -> None:
-        """Remember a process that is still running."""
-        self._by_id[session_id] = info
-
-    def get(self, session_id: int) -> ExecCallInfo | None:
-        """The call a session belongs to."""
-        return self._by_id.get(session_id)
-
-    def pop(self, session_id: int) -> ExecCallInfo | None:
-        """Forget a finished session."""
-        return self._by_id.pop(session_id, None)
-
-    def clear(self) -> None:
-        """Forget every session (all were killed)."""
-        self._by_id.clear()
