@@ -85,10 +85,14 @@ class Session:
         try:
             await recorder.record(items)
         except RolloutWriteError as e:
-            if self._state.stopped_reason() is None:
-                self._tx_event.put_nowait(Event(id="", msg=ErrorEvent(message=f"session stopped: {e}")))
-            self._state.mark_stopped(str(e))
+            self._stop(str(e))
             raise SessionStopped(str(e)) from e
+
+    def _stop(self, reason: str) -> None:
+        """The session cannot record its work: say so once; later turns are refused."""
+        if self._state.stopped_reason() is None:
+            self._tx_event.put_nowait(Event(id="", msg=ErrorEvent(message=f"session stopped: {reason}")))
+        self._state.mark_stopped(reason)
 
     def stopped_reason(self) -> str | None:
         """Why the session stopped recording (and refuses new turns), if it did."""
@@ -353,9 +357,7 @@ class Session:
         except RolloutWriteError as e:
             # What the turn wrote may not be on disk: the client must hear it before task_complete,
             # and the session stops as it does when a write fails.
-            if self._state.stopped_reason() is None:
-                self._tx_event.put_nowait(Event(id="", msg=ErrorEvent(message=f"session stopped: {e}")))
-            self._state.mark_stopped(str(e))
+            self._stop(str(e))
             return
         store = self.services.session_store
         if store is not None:
