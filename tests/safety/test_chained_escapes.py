@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from pycodex.config.config import CliOverrides, load_config
-from pycodex.exec.sandbox.select import detect_backend
 from pycodex.protocol.policies import AskForApproval, SandboxMode
 from pycodex.session.conversation import ConversationManager
 from pycodex.testing import scenario as sc
@@ -29,12 +28,7 @@ from tests.e2e.helpers import run_exec, write_config
 NO_TMP = "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true\n"
 
 
-@pytest.fixture(params=["bwrap", "landlock"], autouse=True)
-def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("PYCODEX_SANDBOX_BACKEND", request.param)
-    if detect_backend() != request.param:
-        pytest.skip(f"{request.param} cannot run here")
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("backend")  # every test, on each backend
 
 
 @pytest.fixture

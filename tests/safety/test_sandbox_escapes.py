@@ -12,16 +12,10 @@ from pathlib import Path
 import pytest
 
 from pycodex.exec.env import ShellEnvironmentPolicy, build_env
-from pycodex.exec.sandbox.select import detect_backend, wrap_command
+from pycodex.exec.sandbox.select import wrap_command
 from pycodex.protocol.policies import ReadOnly, WorkspaceWrite
 
-
-@pytest.fixture(params=["bwrap", "landlock"], autouse=True)
-def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("PYCODEX_SANDBOX_BACKEND", request.param)
-    if detect_backend() != request.param:
-        pytest.skip(f"{request.param} cannot run here")
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("backend")  # every test, on each backend
 
 
 @pytest.fixture
