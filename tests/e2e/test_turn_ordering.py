@@ -123,3 +123,34 @@ async def test_input_around_the_end_of_a_turn_opens_the_next_turn_after_it(tmp_p
     # submission time is swept across the turn's end, 0-20 ms after its last answer.
     for i in range(40):
         await _round(tmp_path / f"r{i}", "agent_message", burst=1 + i % 2, delay_s=(i % 20) / 1000)
+
+
+async def test_input_during_a_failing_request_is_answered_not_just_recorded(tmp_path: Path) -> None:
+    # The first request fails after 300 ms; input submitted meanwhile must reach the model in
+    # a retry within the same turn, not be left in the history unanswered.
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    turns = [sc.turn(sc.delay(300), sc.failed("the model crashed")), sc.turn(sc.message("answer to b"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        write_config(tmp_path / "home", srv.base_url)
+        cfg = load_config(CliOverrides(cwd=ws), home=tmp_path / "home",
+                          env={"MOCK_API_KEY": "k", "PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+        conv = await ConversationManager().new_conversation(cfg)
+        await conv.submit(ops.UserInput(items=[TextInput(text="a")]))
+        events: list[ev.Event] = []
+        async with asyncio.timeout(20):
+            while True:
+                e = await conv.next_event()
+                events.append(e)
+                if isinstance(e.msg, ev.TaskStarted):
+                    await asyncio.sleep(0.1)  # the first request is on its way (it fails at 300 ms)
+                    await conv.submit(ops.UserInput(items=[TextInput(text="b")]))
+                if isinstance(e.msg, ev.TaskComplete | ev.TurnAborted):
+                    break
+        await conv.shutdown()
+        assert len(srv.requests) == 2
+        assert [t for t in input_texts(srv.requests[0].body) if t in ("a", "b")] == ["a"]
+        assert [t for t in input_texts(srv.requests[1].body) if t in ("a", "b")] == ["a", "b"]
+    _check_ordering(events)
+    assert isinstance(events[-1].msg, ev.TaskComplete) and events[-1].msg.last_agent_message == "answer to b"
+    assert any(isinstance(e.msg, ev.ErrorEvent) for e in events)

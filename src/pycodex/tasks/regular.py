@@ -87,7 +87,9 @@ async def run_sampling_loop(session: Session, tc: TurnContext, sub_id: str) -> N
             result = await sample_with_retries(session, tc, sub_id, router.specs())
         except TurnFailed as e:
             await session.send_event(sub_id, ErrorEvent(message=str(e), codex_error_info=e.info))
-            return
+            if session.try_finish(sub_id):
+                return
+            continue  # input arrived during the failed request: it deserves an answer
         await session.record_conversation_items(result.items)
         for item in result.items:
             if isinstance(item, Message) and item.role == "assistant":
@@ -102,7 +104,7 @@ async def run_sampling_loop(session: Session, tc: TurnContext, sub_id: str) -> N
             if diff:
                 await session.send_event(sub_id, TurnDiff(unified_diff=diff))
         outcome = await maybe_auto_compact(session, tc, sub_id)
-        if outcome == "failed":
+        if outcome == "failed" and session.try_finish(sub_id):
             return
         if outcome == "compacted":
             continue
