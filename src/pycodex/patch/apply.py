@@ -7,7 +7,16 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pycodex.patch.files import Done, Unrestored, atomic_write, reason, rollback, sync_dirs
+from pycodex.patch.dirfd import DirFds, PathChanged
+from pycodex.patch.files import (
+    Done,
+    Unrestored,
+    reason,
+    remove_file,
+    rollback,
+    sync_dirs,
+    write_file,
+)
 from pycodex.patch.lines import file_style, join_lines, merge_block, neighbour_ending, split_lines
 from pycodex.patch.model import AddFile, DeleteFile, Patch, UpdateChunk, UpdateFile
 from pycodex.patch.seek import seek_sequence
@@ -249,40 +258,47 @@ def unified_diff(old: str, new: str) -> str:
 def commit_plan(plan: PatchPlan) -> None:
     """Write every file or none: synced temp files renamed into place, directories synced after.
 
+    Every step goes through directories opened from `/` without following symlinks
+    (`patch/dirfd.py`): a directory on a planned path, or the file itself, that has become a
+    symlink since the plan stops the commit, and nothing is written through it.
     On a failure every step already taken is undone; the error says which file failed and,
     if some could not be restored, which ones and why (the model must not be told that
     nothing changed when something did).
     """
     done: list[Done] = []
-    created_dirs: list[Path] = []
     writes = [(p, s) for p, s in plan.files.items() if s.current is not None and s.current != s.original]
     deletes = [(p, s) for p, s in plan.files.items() if s.current is None and s.original is not None]
     action, target = "write", plan.cwd
-    try:
-        for path, st in writes:
-            target = path
-            for parent in reversed(path.parents):
-                if not parent.exists():
-                    parent.mkdir()
-                    created_dirs.append(parent)
-            assert st.current is not None
-            atomic_write(path, st.current, st.mode)
-            done.append(Done(path, st.original, st.mode, deleted=False))
-        action = "delete"
-        for path, st in deletes:
-            target = path
-            path.unlink()
-            done.append(Done(path, st.original, st.mode, deleted=True))
-    except OSError as e:
-        unrestored = rollback(done, created_dirs)
-        raise PatchApplyError(failure_message(plan.cwd, action, target, reason(e), unrestored)) from e
-    # The renames and unlinks live in the directories: sync them too, or a power cut may undo them.
-    sync_dirs([p.parent for p, _ in writes + deletes] + [d.parent for d in created_dirs])
+    with DirFds() as fds:
+        try:
+            for path, st in writes:
+                target = path
+                assert st.current is not None
+                write_file(fds, path, st.current, st.mode)
+                done.append(Done(path, st.original, st.mode, deleted=False))
+            action = "delete"
+            for path, st in deletes:
+                target = path
+                remove_file(fds, path)
+                done.append(Done(path, st.original, st.mode, deleted=True))
+        except OSError as e:
+            unrestored = rollback(fds, done)
+            raise PatchApplyError(failure_message(plan.cwd, _what_failed(plan.cwd, action, target, e), unrestored)) from e
+        # The renames and unlinks live in the directories: sync them too, or a power cut may undo them.
+        sync_dirs(fds, [p.parent for p, _ in writes + deletes] + [d.parent for d in fds.created])
 
 
-def failure_message(cwd: Path, action: str, target: Path, why: str, unrestored: list[Unrestored]) -> str:
+def _what_failed(cwd: Path, action: str, target: Path, e: OSError) -> str:
+    if isinstance(e, PathChanged):
+        return (
+            f"{_shown(cwd, e.path)} changed while the patch was being applied: "
+            f"{_shown(cwd, e.component)} is now a symlink"
+        )
+    return f"failed to {action} {_shown(cwd, target)}: {reason(e)}"
+
+
+def failure_message(cwd: Path, head: str, unrestored: list[Unrestored]) -> str:
     """What the model is told when a commit failed: the failure, then what the rollback left."""
-    head = f"failed to {action} {_shown(cwd, target)}: {why}"
     if not unrestored:
         return f"{head}; no file was changed"
     left = "; ".join(f"{_shown(cwd, u.path)} {u.what} ({u.reason})" for u in unrestored)
