@@ -18,7 +18,7 @@ from pycodex.patch.files import (
     write_file,
 )
 from pycodex.patch.lines import file_style, join_lines, merge_block, neighbour_ending, split_lines
-from pycodex.patch.model import AddFile, DeleteFile, Patch, UpdateChunk, UpdateFile
+from pycodex.patch.model import AddFile, DeleteFile, Hunk, Patch, UpdateChunk, UpdateFile
 from pycodex.patch.seek import seek_sequence
 from pycodex.protocol.events import AddFileChange, DeleteFileChange, FileChange, UpdateFileChange
 
@@ -43,6 +43,10 @@ class PatchPlan:
     files: dict[Path, _State] = field(default_factory=dict)
     changes_: dict[Path, FileChange] = field(default_factory=dict)
     summary_lines: list[str] = field(default_factory=list)
+    resolved_cwd: Path = field(init=False)  # as seen at plan time: messages name paths against it
+
+    def __post_init__(self) -> None:
+        self.resolved_cwd = self.cwd.resolve()
 
     def changes(self) -> dict[Path, FileChange]:
         """Per-file changes for events and approvals (resolved paths)."""
@@ -88,27 +92,35 @@ def plan_patch(patch: Patch, cwd: Path) -> PatchPlan:
     """Resolve every hunk against the files; raises PatchApplyError naming file and hunk."""
     plan = PatchPlan(cwd=cwd)
     for n, hunk in enumerate(patch.hunks, 1):
-        if isinstance(hunk, AddFile):
-            path = _resolve(cwd, hunk.path)
-            st = _state(plan, path)
-            if _is_dir(st):
-                raise PatchApplyError(f"hunk {n}: cannot add {hunk.path}: it is a directory")
-            st.current = hunk.contents.encode("utf-8")
-            plan.changes_[path] = AddFileChange(content=hunk.contents)
-            plan.summary_lines.append(f"A {hunk.path}")
-        elif isinstance(hunk, DeleteFile):
-            path = _resolve(cwd, hunk.path)
-            st = _state(plan, path)
-            if _is_dir(st):
-                raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: it is a directory")
-            if st.current is None:
-                raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: no such file")
-            plan.changes_[path] = DeleteFileChange(content=st.current.decode("utf-8", "replace"))
-            st.current = None
-            plan.summary_lines.append(f"D {hunk.path}")
-        else:
-            _plan_update(plan, hunk, n)
+        try:
+            _plan_hunk(plan, hunk, n)
+        except OSError as e:
+            # Unreadable, a name too long, or a path changing while it was resolved.
+            raise PatchApplyError(f"hunk {n}: cannot read {hunk.path}: {reason(e)}") from e
     return plan
+
+
+def _plan_hunk(plan: PatchPlan, hunk: Hunk, n: int) -> None:
+    if isinstance(hunk, AddFile):
+        path = _resolve(plan.cwd, hunk.path)
+        st = _state(plan, path)
+        if _is_dir(st):
+            raise PatchApplyError(f"hunk {n}: cannot add {hunk.path}: it is a directory")
+        st.current = hunk.contents.encode("utf-8")
+        plan.changes_[path] = AddFileChange(content=hunk.contents)
+        plan.summary_lines.append(f"A {hunk.path}")
+    elif isinstance(hunk, DeleteFile):
+        path = _resolve(plan.cwd, hunk.path)
+        st = _state(plan, path)
+        if _is_dir(st):
+            raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: it is a directory")
+        if st.current is None:
+            raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: no such file")
+        plan.changes_[path] = DeleteFileChange(content=st.current.decode("utf-8", "replace"))
+        st.current = None
+        plan.summary_lines.append(f"D {hunk.path}")
+    else:
+        _plan_update(plan, hunk, n)
 
 
 def _plan_update(plan: PatchPlan, hunk: UpdateFile, n: int) -> None:
@@ -283,7 +295,8 @@ def commit_plan(plan: PatchPlan) -> None:
                 done.append(Done(path, st.original, st.mode, deleted=True))
         except OSError as e:
             unrestored = rollback(fds, done)
-            raise PatchApplyError(failure_message(plan.cwd, _what_failed(plan.cwd, action, target, e), unrestored)) from e
+            head = _what_failed(plan.resolved_cwd, action, target, e)
+            raise PatchApplyError(failure_message(plan.resolved_cwd, head, unrestored)) from e
         # The renames and unlinks live in the directories: sync them too, or a power cut may undo them.
         sync_dirs(fds, [p.parent for p, _ in writes + deletes] + [d.parent for d in fds.created])
 
@@ -306,9 +319,9 @@ def failure_message(cwd: Path, head: str, unrestored: list[Unrestored]) -> str:
 
 
 def _shown(cwd: Path, path: Path) -> str:
-    """The path as the patch named it (relative to cwd) when it lies inside cwd."""
+    """The path as the patch named it (relative to the resolved cwd) when it lies inside it."""
     try:
-        return str(path.relative_to(cwd.resolve()))
+        return str(path.relative_to(cwd))
     except ValueError:
         return str(path)
 

@@ -53,6 +53,7 @@ class DirFds:
     def __init__(self) -> None:
         self._fds: dict[Path, int] = {}
         self.created: list[Path] = []  # directories this commit made, in the order made
+        self._made: dict[Path, tuple[int, int]] = {}  # each one's (device, inode)
 
     def __enter__(self) -> DirFds:
         return self
@@ -69,6 +70,17 @@ class DirFds:
     def get(self, directory: Path) -> int | None:
         """The descriptor already opened for `directory` in this commit, if any."""
         return self._fds.get(directory)
+
+    def still_made_here(self, directory: Path) -> bool:
+        """Whether the directory this commit made is still at its path (not moved or replaced since)."""
+        parent, made = self._fds.get(directory.parent), self._made.get(directory)
+        if parent is None or made is None:
+            return False
+        try:
+            st = os.stat(directory.name, dir_fd=parent, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        return (st.st_dev, st.st_ino) == made
 
     def open(self, directory: Path, target: Path, create: bool = False) -> int:
         """The descriptor of `directory` (absolute, resolved), making missing components if `create`.
@@ -104,18 +116,31 @@ class DirFds:
                 raise
         try:
             os.mkdir(name, dir_fd=parent)
-            self.created.append(here)
         except FileExistsError:
-            pass  # made by someone else meanwhile: opening it checks what it is
-        return _open_dir(parent, name, here, target)
+            return _open_dir(parent, name, here, target)  # made by someone else meanwhile
+        fd = _open_dir(parent, name, here, target)
+        st = os.fstat(fd)
+        self.created.append(here)
+        self._made[here] = (st.st_dev, st.st_ino)
+        return fd
 
 
 def _open_dir(parent: int, name: str, here: Path, target: Path) -> int:
-    try:
-        return os.open(name, _DIR_FLAGS, dir_fd=parent)
-    except OSError as e:
-        # O_NOFOLLOW | O_DIRECTORY on a symlink fails ENOTDIR (ELOOP without O_PATH); a plain
-        # file fails the same way and keeps its own error.
-        if e.errno in (errno.ENOTDIR, errno.ELOOP) and is_symlink_at(parent, name):
-            raise PathChanged(target, here) from e
-        raise
+    for _ in range(2):
+        try:
+            return os.open(name, _DIR_FLAGS, dir_fd=parent)
+        except OSError as e:
+            # O_NOFOLLOW | O_DIRECTORY on a symlink fails ENOTDIR (ELOOP without O_PATH); a
+            # plain file fails the same way and keeps its own error.
+            if e.errno not in (errno.ENOTDIR, errno.ELOOP):
+                raise
+            try:
+                mode = os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode
+            except FileNotFoundError:
+                raise e from None
+            if stat.S_ISLNK(mode):
+                raise PathChanged(target, here) from e
+            if not stat.S_ISDIR(mode):
+                raise
+            # Not a directory when opened, one now: it is being swapped; look once more.
+    raise PathChanged(target, here)

@@ -120,6 +120,8 @@ def rollback(fds: DirFds, done: list[Done]) -> list[Unrestored]:
                 what = "could not be restored and keeps the patch's new content"
             failed.append(Unrestored(step.path, what, reason(e)))
     for d in reversed(fds.created):
+        if not fds.still_made_here(d):
+            continue  # moved or replaced by someone else since: what is there now is not ours
         try:
             os.rmdir(d.name, dir_fd=fds.open(d.parent, d))
         except OSError as e:
