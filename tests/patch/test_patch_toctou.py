@@ -186,10 +186,31 @@ print(swaps, flush=True)
 """
 
 
-def start_swapper(ws: Path, outside: Path, stop: Path, seconds: float = 60) -> subprocess.Popen[str]:
+# The mover: renames `new` (a directory a patch has just made) to `aside/<n>` whenever it exists.
+MOVER = r"""
+import os, sys, time
+os.chdir(sys.argv[1])
+stop, deadline = sys.argv[3], time.monotonic() + float(sys.argv[4])
+os.mkdir("aside")
+print("ready", flush=True)
+n = moves = 0
+while n % 256 or (not os.path.exists(stop) and time.monotonic() < deadline):
+    n += 1
+    try:
+        os.rename("new", f"aside/{n}")
+        moves += 1
+    except OSError:
+        pass
+print(moves, flush=True)
+"""
+
+
+def start_swapper(
+    ws: Path, outside: Path, stop: Path, seconds: float = 60, script: str = SWAPPER
+) -> subprocess.Popen[str]:
     """The swapping loop as a real background process."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", SWAPPER, str(ws), str(outside), str(stop), str(seconds)],
+        [sys.executable, "-c", script, str(ws), str(outside), str(stop), str(seconds)],
         stdout=subprocess.PIPE, text=True,
     )
     assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
@@ -241,6 +262,33 @@ def test_race_with_a_swapping_process_never_writes_outside(dirs: tuple[Path, Pat
         assert isinstance(e, PatchApplyError), repr(e)
         assert "\n" not in str(e) and str(e).endswith("; no file was changed"), str(e)
     assert elapsed < 20
+
+
+def test_directory_made_by_the_commit_moved_away_before_its_rollback(dirs: tuple[Path, Path]) -> None:
+    """Bad input: a real process moves `new` aside as soon as a patch makes it, while patches
+    that add `new/x.txt` then fail; each rollback must remove x.txt where it wrote it (through
+    the directory it holds), leave the moved directory alone, and honestly report no change."""
+    ws, outside = dirs
+    (ws / "blocker").write_text("a file where a patch needs a directory\n")
+    stop = ws.parent / "stop"
+    mover = start_swapper(ws, outside, stop, script=MOVER)
+    messages: list[str] = []
+    t0 = time.monotonic()
+    try:
+        while len(messages) < 300 and time.monotonic() - t0 < 10:
+            plan = plan_patch(parse_patch(B + "*** Add File: new/x.txt\n+x\n*** Add File: blocker/y.txt\n+y\n" + E), ws)
+            with pytest.raises(PatchApplyError) as info:
+                commit_plan(plan)
+            messages.append(str(info.value))
+    finally:
+        stop.touch()
+        out, _ = mover.communicate(timeout=30)
+    assert int(out) >= 30, f"the mover moved only {out.strip()} directories"
+    blocked = "failed to write blocker/y.txt: Not a directory; no file was changed"
+    moved_first = "failed to write new/x.txt: No such file or directory; no file was changed"  # before x.txt
+    assert blocked in messages and set(messages) <= {blocked, moved_first}, set(messages)
+    moved = list((ws / "aside").iterdir())
+    assert all(list(d.iterdir()) == [] for d in moved)  # every x.txt was removed where it was written
 
 
 def test_unreadable_path_at_plan_time_is_one_line(tmp_path: Path) -> None:

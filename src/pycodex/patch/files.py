@@ -124,6 +124,8 @@ def rollback(fds: DirFds, done: list[Done]) -> list[Unrestored]:
             continue  # moved or replaced by someone else since: what is there now is not ours
         try:
             os.rmdir(d.name, dir_fd=fds.open(d.parent, d))
+        except FileNotFoundError:
+            continue  # moved away since the check: likewise not ours to report
         except OSError as e:
             failed.append(Unrestored(d, "(a directory the patch created) could not be removed", reason(e)))
     sync_dirs(fds, [s.path.parent for s in done] + [d.parent for d in fds.created])
