@@ -168,11 +168,13 @@ def test_symlinked_ancestor_above_workspace_is_refused(tmp_path: Path) -> None:
 
 # The swapper: exchanges `d` (a real directory) and `swap` (a symlink to the outside directory)
 # atomically (renameat2 RENAME_EXCHANGE), as fast as it can, until the stop file appears: `d`
-# is a directory half of the time and a symlink the other half, never absent.
+# is a directory half of the time and a symlink the other half, never absent. With a rest
+# (ms), every 512 exchanges it leaves `d` a directory that long, so some patches also succeed.
 SWAPPER = r"""
 import ctypes, os, sys, time
 os.chdir(sys.argv[1])
 outside, stop, deadline = sys.argv[2], sys.argv[3], time.monotonic() + float(sys.argv[4])
+rest = float(sys.argv[5]) / 1000 if len(sys.argv) > 5 else 0
 os.mkdir("d")
 os.symlink(outside, "swap")
 renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
@@ -182,6 +184,10 @@ n = swaps = 0
 while n % 256 or (not os.path.exists(stop) and time.monotonic() < deadline):
     n += 1
     swaps += renameat2(AT_FDCWD, b"d", AT_FDCWD, b"swap", RENAME_EXCHANGE) == 0
+    if rest and n % 512 == 0:
+        if swaps % 2:
+            swaps += renameat2(AT_FDCWD, b"d", AT_FDCWD, b"swap", RENAME_EXCHANGE) == 0
+        time.sleep(rest)
 print(swaps, flush=True)
 """
 
