@@ -17,6 +17,9 @@ within its writable roots (bubblewrap's bind mounts make a rename out fail with 
 Landlock grants no rights outside), where it could have written the file itself.
 
 Descriptors are `O_PATH`: like a path lookup they need search permission only, not read.
+`openat2(RESOLVE_NO_SYMLINKS)` could do each walk in one call, but this walk is needed anyway
+where the kernel lacks it, costs one `openat` per directory per commit, and one path is simpler
+to keep correct than two.
 """
 
 from __future__ import annotations

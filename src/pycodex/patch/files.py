@@ -22,6 +22,8 @@ _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXE
 def write_file(fds: DirFds, path: Path, data: bytes, mode: int | None) -> None:
     """Write `path` for the patch, making missing directories; refuses a target that is now a symlink."""
     dir_fd = fds.open(path.parent, path, create=True)
+    # Refused, not replaced: the plan was made from what stood there. A symlink appearing
+    # after this check is replaced by the rename, never followed.
     if is_symlink_at(dir_fd, path.name):
         raise PathChanged(path, path)
     _atomic_write(dir_fd, path.name, data, mode)
