@@ -7,9 +7,18 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pycodex.patch.files import Done, Unrestored, atomic_write, reason, rollback, sync_dirs
+from pycodex.patch.dirfd import DirFds, PathChanged
+from pycodex.patch.files import (
+    Done,
+    Unrestored,
+    reason,
+    remove_file,
+    rollback,
+    sync_dirs,
+    write_file,
+)
 from pycodex.patch.lines import file_style, join_lines, merge_block, neighbour_ending, split_lines
-from pycodex.patch.model import AddFile, DeleteFile, Patch, UpdateChunk, UpdateFile
+from pycodex.patch.model import AddFile, DeleteFile, Hunk, Patch, UpdateChunk, UpdateFile
 from pycodex.patch.seek import seek_sequence
 from pycodex.protocol.events import AddFileChange, DeleteFileChange, FileChange, UpdateFileChange
 
@@ -34,6 +43,10 @@ class PatchPlan:
     files: dict[Path, _State] = field(default_factory=dict)
     changes_: dict[Path, FileChange] = field(default_factory=dict)
     summary_lines: list[str] = field(default_factory=list)
+    resolved_cwd: Path = field(init=False)  # as seen at plan time: messages name paths against it
+
+    def __post_init__(self) -> None:
+        self.resolved_cwd = self.cwd.resolve()
 
     def changes(self) -> dict[Path, FileChange]:
         """Per-file changes for events and approvals (resolved paths)."""
@@ -79,27 +92,35 @@ def plan_patch(patch: Patch, cwd: Path) -> PatchPlan:
     """Resolve every hunk against the files; raises PatchApplyError naming file and hunk."""
     plan = PatchPlan(cwd=cwd)
     for n, hunk in enumerate(patch.hunks, 1):
-        if isinstance(hunk, AddFile):
-            path = _resolve(cwd, hunk.path)
-            st = _state(plan, path)
-            if _is_dir(st):
-                raise PatchApplyError(f"hunk {n}: cannot add {hunk.path}: it is a directory")
-            st.current = hunk.contents.encode("utf-8")
-            plan.changes_[path] = AddFileChange(content=hunk.contents)
-            plan.summary_lines.append(f"A {hunk.path}")
-        elif isinstance(hunk, DeleteFile):
-            path = _resolve(cwd, hunk.path)
-            st = _state(plan, path)
-            if _is_dir(st):
-                raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: it is a directory")
-            if st.current is None:
-                raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: no such file")
-            plan.changes_[path] = DeleteFileChange(content=st.current.decode("utf-8", "replace"))
-            st.current = None
-            plan.summary_lines.append(f"D {hunk.path}")
-        else:
-            _plan_update(plan, hunk, n)
+        try:
+            _plan_hunk(plan, hunk, n)
+        except OSError as e:
+            # Unreadable, a name too long, or a path changing while it was resolved.
+            raise PatchApplyError(f"hunk {n}: cannot read {hunk.path}: {reason(e)}") from e
     return plan
+
+
+def _plan_hunk(plan: PatchPlan, hunk: Hunk, n: int) -> None:
+    if isinstance(hunk, AddFile):
+        path = _resolve(plan.cwd, hunk.path)
+        st = _state(plan, path)
+        if _is_dir(st):
+            raise PatchApplyError(f"hunk {n}: cannot add {hunk.path}: it is a directory")
+        st.current = hunk.contents.encode("utf-8")
+        plan.changes_[path] = AddFileChange(content=hunk.contents)
+        plan.summary_lines.append(f"A {hunk.path}")
+    elif isinstance(hunk, DeleteFile):
+        path = _resolve(plan.cwd, hunk.path)
+        st = _state(plan, path)
+        if _is_dir(st):
+            raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: it is a directory")
+        if st.current is None:
+            raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: no such file")
+        plan.changes_[path] = DeleteFileChange(content=st.current.decode("utf-8", "replace"))
+        st.current = None
+        plan.summary_lines.append(f"D {hunk.path}")
+    else:
+        _plan_update(plan, hunk, n)
 
 
 def _plan_update(plan: PatchPlan, hunk: UpdateFile, n: int) -> None:
@@ -249,40 +270,48 @@ def unified_diff(old: str, new: str) -> str:
 def commit_plan(plan: PatchPlan) -> None:
     """Write every file or none: synced temp files renamed into place, directories synced after.
 
+    Every step goes through directories opened from `/` without following symlinks
+    (`patch/dirfd.py`): a directory on a planned path, or the file itself, that has become a
+    symlink since the plan stops the commit, and nothing is written through it.
     On a failure every step already taken is undone; the error says which file failed and,
     if some could not be restored, which ones and why (the model must not be told that
     nothing changed when something did).
     """
     done: list[Done] = []
-    created_dirs: list[Path] = []
     writes = [(p, s) for p, s in plan.files.items() if s.current is not None and s.current != s.original]
     deletes = [(p, s) for p, s in plan.files.items() if s.current is None and s.original is not None]
     action, target = "write", plan.cwd
-    try:
-        for path, st in writes:
-            target = path
-            for parent in reversed(path.parents):
-                if not parent.exists():
-                    parent.mkdir()
-                    created_dirs.append(parent)
-            assert st.current is not None
-            atomic_write(path, st.current, st.mode)
-            done.append(Done(path, st.original, st.mode, deleted=False))
-        action = "delete"
-        for path, st in deletes:
-            target = path
-            path.unlink()
-            done.append(Done(path, st.original, st.mode, deleted=True))
-    except OSError as e:
-        unrestored = rollback(done, created_dirs)
-        raise PatchApplyError(failure_message(plan.cwd, action, target, reason(e), unrestored)) from e
-    # The renames and unlinks live in the directories: sync them too, or a power cut may undo them.
-    sync_dirs([p.parent for p, _ in writes + deletes] + [d.parent for d in created_dirs])
+    with DirFds() as fds:
+        try:
+            for path, st in writes:
+                target = path
+                assert st.current is not None
+                write_file(fds, path, st.current, st.mode)
+                done.append(Done(path, st.original, st.mode, deleted=False))
+            action = "delete"
+            for path, st in deletes:
+                target = path
+                remove_file(fds, path)
+                done.append(Done(path, st.original, st.mode, deleted=True))
+        except OSError as e:
+            unrestored = rollback(fds, done)
+            head = _what_failed(plan.resolved_cwd, action, target, e)
+            raise PatchApplyError(failure_message(plan.resolved_cwd, head, unrestored)) from e
+        # The renames and unlinks live in the directories: sync them too, or a power cut may undo them.
+        sync_dirs(fds, [p.parent for p, _ in writes + deletes] + [d.parent for d in fds.created])
 
 
-def failure_message(cwd: Path, action: str, target: Path, why: str, unrestored: list[Unrestored]) -> str:
+def _what_failed(cwd: Path, action: str, target: Path, e: OSError) -> str:
+    if isinstance(e, PathChanged):
+        return (
+            f"{_shown(cwd, e.path)} changed while the patch was being applied: "
+            f"{_shown(cwd, e.component)} is now a symlink"
+        )
+    return f"failed to {action} {_shown(cwd, target)}: {reason(e)}"
+
+
+def failure_message(cwd: Path, head: str, unrestored: list[Unrestored]) -> str:
     """What the model is told when a commit failed: the failure, then what the rollback left."""
-    head = f"failed to {action} {_shown(cwd, target)}: {why}"
     if not unrestored:
         return f"{head}; no file was changed"
     left = "; ".join(f"{_shown(cwd, u.path)} {u.what} ({u.reason})" for u in unrestored)
@@ -290,9 +319,9 @@ def failure_message(cwd: Path, action: str, target: Path, why: str, unrestored: 
 
 
 def _shown(cwd: Path, path: Path) -> str:
-    """The path as the patch named it (relative to cwd) when it lies inside cwd."""
+    """The path as the patch named it (relative to the resolved cwd) when it lies inside it."""
     try:
-        return str(path.relative_to(cwd.resolve()))
+        return str(path.relative_to(cwd))
     except ValueError:
         return str(path)
 

@@ -1,36 +1,79 @@
-"""Durable file operations for committing a patch: atomic writes, directory syncs, rollback."""
+"""Durable file operations for committing a patch: atomic writes, directory syncs, rollback.
+
+Every operation goes through the commit's `DirFds` (directories opened from `/` without
+following symlinks) and names only a final component, so nothing here resolves a path
+that a concurrent command could redirect.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pycodex.patch.dirfd import DirFds, PathChanged, is_symlink_at
 
-def atomic_write(path: Path, data: bytes, mode: int | None) -> None:
-    """Write through a synced temp file in the same directory, renamed over `path`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pycodex-tmp", dir=path.parent)
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def write_file(fds: DirFds, path: Path, data: bytes, mode: int | None) -> None:
+    """Write `path` for the patch, making missing directories; refuses a target that is now a symlink."""
+    dir_fd = fds.open(path.parent, path, create=True)
+    # Refused, not replaced: the plan was made from what stood there. A symlink appearing
+    # after this check is replaced by the rename, never followed.
+    if is_symlink_at(dir_fd, path.name):
+        raise PathChanged(path, path)
+    _atomic_write(dir_fd, path.name, data, mode)
+
+
+def remove_file(fds: DirFds, path: Path) -> None:
+    """Delete `path` for the patch; refuses a target that is now a symlink."""
+    dir_fd = fds.open(path.parent, path)
+    if is_symlink_at(dir_fd, path.name):
+        raise PathChanged(path, path)
+    os.unlink(path.name, dir_fd=dir_fd)
+
+
+def _atomic_write(dir_fd: int, name: str, data: bytes, mode: int | None) -> None:
+    """Write through a synced temp file in the same directory, renamed over `name` (replaced, never followed)."""
+    fd, tmp = _create_temp(dir_fd, name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o644)
-        os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode if mode is not None else 0o644)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(tmp, dir_fd=dir_fd)
         raise
 
 
-def sync_dirs(dirs: Iterable[Path]) -> None:
+def _create_temp(dir_fd: int, name: str) -> tuple[int, str]:
+    for _ in range(100):
+        tmp = f".{name}.{secrets.token_hex(4)}.pycodex-tmp"
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o600, dir_fd=dir_fd), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {name}")
+
+
+def sync_dirs(fds: DirFds, dirs: Iterable[Path]) -> None:
     """fsync each directory, so the renames and unlinks in it survive a power cut."""
     for d in sorted(set(dirs), key=lambda p: len(p.parts), reverse=True):
+        held = fds.get(d)
+        if held is None:
+            continue  # never opened by this commit: nothing in it changed
         try:
-            fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+            fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=held)
         except OSError:
             continue  # gone (a rolled-back directory) or unreadable: nothing we can sync
         try:
@@ -60,15 +103,16 @@ class Unrestored:
     reason: str
 
 
-def rollback(done: list[Done], created_dirs: list[Path]) -> list[Unrestored]:
-    """Undo the steps newest first; returns what could not be undone (empty: all restored)."""
+def rollback(fds: DirFds, done: list[Done]) -> list[Unrestored]:
+    """Undo the steps newest first, through the commit's own directories; returns what could not be undone."""
     failed: list[Unrestored] = []
     for step in reversed(done):
         try:
+            dir_fd = fds.open(step.path.parent, step.path)
             if step.original is None:
-                step.path.unlink()
+                os.unlink(step.path.name, dir_fd=dir_fd)
             else:
-                atomic_write(step.path, step.original, step.mode)
+                _atomic_write(dir_fd, step.path.name, step.original, step.mode)
         except OSError as e:
             if step.original is None:
                 what = "was created by the patch and could not be removed"
@@ -77,12 +121,16 @@ def rollback(done: list[Done], created_dirs: list[Path]) -> list[Unrestored]:
             else:
                 what = "could not be restored and keeps the patch's new content"
             failed.append(Unrestored(step.path, what, reason(e)))
-    for d in reversed(created_dirs):
+    for d in reversed(fds.created):
+        if not fds.still_made_here(d):
+            continue  # moved or replaced by someone else since: what is there now is not ours
         try:
-            d.rmdir()
+            os.rmdir(d.name, dir_fd=fds.open(d.parent, d))
+        except FileNotFoundError:
+            continue  # moved away since the check: likewise not ours to report
         except OSError as e:
             failed.append(Unrestored(d, "(a directory the patch created) could not be removed", reason(e)))
-    sync_dirs([s.path.parent for s in done] + [d.parent for d in created_dirs])
+    sync_dirs(fds, [s.path.parent for s in done] + [d.parent for d in fds.created])
     return failed
 
 

@@ -89,5 +89,8 @@ def writable_roots_for(
 
 def is_path_writable(path: Path, roots: Sequence[WritableRoot]) -> bool:
     """Whether a path (resolved here: `..` and symlinks) falls in a writable root."""
-    real = Path(path).resolve()
+    try:
+        real = Path(path).resolve()
+    except OSError:
+        return False  # a path changing while it is resolved is not provably inside a root
     return any(r.allows(real) for r in roots)
