@@ -431,6 +431,35 @@ class ContextCompacted(WireModel):
     type: Literal["context_compacted"] = "context_compacted"
 
 
+# ---- request_user_input: the model asks the person questions (answered by the
+# `user_input_answer` op). Field names are Codex's, camelCase ones included.
+class RequestUserInputOption(WireModel):
+    """One suggested answer to a question."""
+
+    label: str
+    description: str
+
+
+class RequestUserInputQuestion(WireModel):
+    """One question the model asks, with the choices it suggests."""
+
+    id: str
+    header: str
+    question: str
+    isOther: bool = False  # the client offers a free-text answer besides the options
+    isSecret: bool = False  # the client hides what the user types
+    options: list[RequestUserInputOption] | None = None
+
+
+class RequestUserInputEvent(WireModel):
+    """The model waits for the user's answers; `turn_id` is the id to answer with."""
+
+    type: Literal["request_user_input"] = "request_user_input"
+    call_id: str
+    turn_id: str = ""
+    questions: list[RequestUserInputQuestion]
+
+
 EventMsg = Annotated[
     ErrorEvent
     | WarningEvent
@@ -471,7 +500,8 @@ EventMsg = Annotated[
     | ConversationPath
     | EnteredReviewMode
     | ExitedReviewMode
-    | ContextCompacted,
+    | ContextCompacted
+    | RequestUserInputEvent,
     Field(discriminator="type"),
 ]
 

@@ -100,6 +100,30 @@ class Shutdown(WireModel):
     type: Literal["shutdown"] = "shutdown"
 
 
+# ---- user_input_answer: the user's answers to a `request_user_input` event.
+class RequestUserInputAnswer(WireModel):
+    """The answers to one question: chosen labels and/or free text."""
+
+    answers: list[str]
+
+
+class RequestUserInputResponse(WireModel):
+    """Answers by question id; what the model reads back, as JSON."""
+
+    answers: dict[str, RequestUserInputAnswer]
+
+
+class UserInputAnswer(WireModel):
+    """`id` is the turn id carried by the `request_user_input` event (its submission id).
+
+    Codex also takes the older tag `request_user_input_response`.
+    """
+
+    type: Literal["user_input_answer", "request_user_input_response"] = "user_input_answer"
+    id: str
+    response: RequestUserInputResponse
+
+
 Op = Annotated[
     Interrupt
     | UserInput
@@ -114,7 +138,8 @@ Op = Annotated[
     | ListCustomPrompts
     | Compact
     | Review
-    | Shutdown,
+    | Shutdown
+    | UserInputAnswer,
     Field(discriminator="type"),
 ]
 

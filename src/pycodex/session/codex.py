@@ -156,6 +156,8 @@ async def submission_loop(
                     await session.interrupt()
                 else:
                     session.notify_approval(op.id, op.decision)
+            elif isinstance(op, ops.UserInputAnswer):
+                session.notify_user_input(op.id, op.response)
             elif isinstance(op, ops.AddToHistory):
                 history = session.services.prompt_history
                 if history is not None:

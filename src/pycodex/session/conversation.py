@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,13 @@ ApprovalRequest = ev.ExecApprovalRequest | ev.ApplyPatchApprovalRequest
 Approver = Callable[[ApprovalRequest], ReviewDecision | Awaitable[ReviewDecision]]
 NO_APPROVER = "declined: run() was given no approve callback"
 
+# What an `answer` handler may return: the protocol response, or answers by question id (a
+# label or free text, or a list of them).
+Answers = ops.RequestUserInputResponse | Mapping[str, str | Sequence[str]]
+# Gets the questions, returns the answers; may be a plain function or a coroutine function.
+Answerer = Callable[[list[ev.RequestUserInputQuestion]], Answers | Awaitable[Answers]]
+NO_ANSWERER = "no user is available: run() was given no answer handler"
+
 
 @dataclass
 class ApprovalOutcome:
@@ -33,6 +40,15 @@ class ApprovalOutcome:
     request: ApprovalRequest
     decision: ReviewDecision
     note: str | None = None  # why it was declined without asking anyone
+
+
+@dataclass
+class QuestionOutcome:
+    """Questions the model asked (`request_user_input`), and the answers it got."""
+
+    request: ev.RequestUserInputEvent
+    response: ops.RequestUserInputResponse
+    note: str | None = None  # why no answers were given
 
 
 @dataclass
@@ -45,6 +61,7 @@ class RunResult:
     error: str | None = None
     events: list[ev.Event] = field(default_factory=list)
     approvals: list[ApprovalOutcome] = field(default_factory=list)
+    questions: list[QuestionOutcome] = field(default_factory=list)
 
 
 class Conversation:
@@ -86,14 +103,22 @@ class Conversation:
                 return
 
     async def run(
-        self, prompt: str | list[InputItem], *, approve: Approver | None = None, **turn: Any
+        self,
+        prompt: str | list[InputItem],
+        *,
+        approve: Approver | None = None,
+        answer: Answerer | None = None,
+        **turn: Any,
     ) -> RunResult:
         """Submit one user turn and wait for it to end.
 
         Approval requests go to `approve` (sync or async; it gets the request and returns the
         decision). Without it every request is denied at once, never waited on, and each is
-        listed in `RunResult.approvals` with the note `NO_APPROVER`. Call `run` when no turn is
-        running; `turn` overrides the turn's settings (cwd, approval_policy, model, ...).
+        listed in `RunResult.approvals` with the note `NO_APPROVER`. The model's questions go
+        to `answer` the same way (it gets the questions and returns the answers by question
+        id); without it they get no answers at once, the model is told that no user is
+        available, and each is listed in `RunResult.questions` with the note `NO_ANSWERER`.
+        Call `run` when no turn is running; `turn` overrides the turn's settings (cwd, approval_policy, model, ...).
         """
         from pycodex.protocol import exec_events as xe
         from pycodex.protocol.exec_jsonl import JsonlMapper
@@ -123,6 +148,10 @@ class Conversation:
                 result.approvals.append(outcome)
                 op_type = ops.ExecApproval if isinstance(msg, ev.ExecApprovalRequest) else ops.PatchApproval
                 await self.submit(op_type(id=event.id, decision=outcome.decision))
+            if isinstance(msg, ev.RequestUserInputEvent):
+                replied = await _reply(msg, answer)
+                result.questions.append(replied)
+                await self.submit(ops.UserInputAnswer(id=event.id, response=replied.response))
             if isinstance(msg, ev.ErrorEvent):
                 result.error = msg.message
             if isinstance(msg, ev.TokenCount) and msg.info is not None:
@@ -155,6 +184,41 @@ async def _answer(request: ApprovalRequest, approve: Approver | None) -> Approva
             request, ReviewDecision.DENIED, f"declined: approve callback returned {decision!r}"
         )
     return ApprovalOutcome(request, decision)
+
+
+async def _reply(request: ev.RequestUserInputEvent, answer: Answerer | None) -> QuestionOutcome:
+    none = ops.RequestUserInputResponse(answers={})
+    if answer is None:
+        return QuestionOutcome(request, none, NO_ANSWERER)
+    try:
+        given = answer(list(request.questions))
+        if inspect.isawaitable(given):
+            given = await given
+    except Exception as e:  # the caller's handler failed: no answers, and say why
+        return QuestionOutcome(request, none, f"no answers: answer handler raised {e!r}")
+    try:
+        return QuestionOutcome(request, _as_response(given))
+    except TypeError as e:
+        return QuestionOutcome(request, none, f"no answers: answer handler returned {e}")
+
+
+def _as_response(given: object) -> ops.RequestUserInputResponse:
+    """The handler's answers in the protocol's shape; anything else is refused."""
+    if isinstance(given, ops.RequestUserInputResponse):
+        return given
+    if not isinstance(given, Mapping):
+        raise TypeError(f"{given!r}, not answers by question id")
+    answers: dict[str, ops.RequestUserInputAnswer] = {}
+    for qid, value in given.items():
+        texts = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(qid, str)
+            or not isinstance(texts, list | tuple)
+            or not all(isinstance(t, str) for t in texts)
+        ):
+            raise TypeError(f"{qid!r}: {value!r}, not a text answer (or a list of them)")
+        answers[qid] = ops.RequestUserInputAnswer(answers=list(texts))
+    return ops.RequestUserInputResponse(answers=answers)
 
 
 class ConversationManager:

@@ -17,6 +17,8 @@ from pycodex.protocol.events import (
     EventMsg,
     ExecApprovalRequest,
     FileChange,
+    RequestUserInputEvent,
+    RequestUserInputQuestion,
     TaskComplete,
     TokenCount,
     TurnAborted,
@@ -24,6 +26,7 @@ from pycodex.protocol.events import (
     UserMessageEvent,
 )
 from pycodex.protocol.models import Message, ResponseItem
+from pycodex.protocol.ops import RequestUserInputResponse
 from pycodex.protocol.policies import ReviewDecision
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage
 from pycodex.state import (
@@ -263,6 +266,26 @@ class Session:
     def approved_commands(self) -> frozenset[tuple[str, ...]]:
         """Commands approved for the session."""
         return self._state.approved_commands()
+
+    # ---- questions to the user (request_user_input) --------------------------------------
+    async def request_user_input(
+        self, sub_id: str, call_id: str, questions: list[RequestUserInputQuestion]
+    ) -> RequestUserInputResponse | None:
+        """Ask the client the model's questions; None when the turn ends unanswered."""
+        state = self._turn.turn_state()
+        if state is None:
+            return None
+        fut = state.insert_pending_user_input(sub_id)
+        await self.send_event(
+            sub_id, RequestUserInputEvent(call_id=call_id, turn_id=sub_id, questions=questions)
+        )
+        return await fut
+
+    def notify_user_input(self, sub_id: str, response: RequestUserInputResponse) -> None:
+        """Deliver the client's answers to the waiting request_user_input call."""
+        state = self._turn.turn_state()
+        if state is None or not state.resolve_pending_user_input(sub_id, response):
+            log.warning("no pending request_user_input for turn %s", sub_id)
 
     # ---- history ------------------------------------------------------------------------
     async def record_conversation_items(self, items: Sequence[ResponseItem]) -> None:

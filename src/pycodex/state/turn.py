@@ -21,6 +21,7 @@ from enum import Enum, StrEnum
 from typing import TYPE_CHECKING
 
 from pycodex.protocol.models import ResponseItem
+from pycodex.protocol.ops import RequestUserInputResponse
 from pycodex.protocol.policies import ReviewDecision
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ class TurnState:
         self.auto_compacted = False
         self._pending_input: list[ResponseItem] = []
         self._pending_approvals: dict[str, asyncio.Future[ReviewDecision]] = {}
+        # request_user_input waiters by turn id; None means the turn ended unanswered.
+        self._pending_user_input: dict[str, asyncio.Future[RequestUserInputResponse | None]] = {}
 
     # -- user input submitted while the turn runs
     def push_pending_input(self, items: list[ResponseItem]) -> None:
@@ -99,12 +102,37 @@ class TurnState:
         """Forget a waiter (its caller gave up)."""
         self._pending_approvals.pop(key, None)
 
+    # -- request_user_input
+    def insert_pending_user_input(self, key: str) -> asyncio.Future[RequestUserInputResponse | None]:
+        """Register a waiter for the user's answers; a previous waiter on the key gets none."""
+        old = self._pending_user_input.pop(key, None)
+        if old is not None and not old.done():
+            old.set_result(None)
+        fut: asyncio.Future[RequestUserInputResponse | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._pending_user_input[key] = fut
+        return fut
+
+    def resolve_pending_user_input(self, key: str, response: RequestUserInputResponse) -> bool:
+        """Deliver the user's answers; False when no question waits on the key."""
+        fut = self._pending_user_input.pop(key, None)
+        if fut is None or fut.done():
+            return False
+        fut.set_result(response)
+        return True
+
     def clear_pending(self) -> list[ResponseItem]:
-        """Turn cleanup: waiting approvals resolve as denied; returns the queued input."""
+        """Turn cleanup: waiting approvals resolve as denied, waiting questions as unanswered;
+        returns the queued input."""
         for fut in self._pending_approvals.values():
             if not fut.done():
                 fut.set_result(ReviewDecision.DENIED)
         self._pending_approvals.clear()
+        for question in self._pending_user_input.values():
+            if not question.done():
+                question.set_result(None)
+        self._pending_user_input.clear()
         return self.take_pending_input()
 
 

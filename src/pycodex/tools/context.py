@@ -41,15 +41,20 @@ class RespondToModel(Exception):
     """The call failed; the message goes back to the model and the turn goes on."""
 
 
+def answer_now_unless_someone_can_answer(inv: ToolInvocation, answer: str) -> None:
+    """Where nobody can answer the user's part of a call (exec, batch), end it now with `answer`."""
+    if not inv.tc.can_ask_user:
+        raise RespondToModel(answer)
+
+
 def decline_unless_someone_can_answer(inv: ToolInvocation, what: str, reason: str | None) -> None:
     """Where nobody can answer an approval (exec, batch), decline now instead of waiting."""
-    if inv.tc.can_ask_user:
-        return
     why = f" ({reason})" if reason else ""
-    raise RespondToModel(
+    answer_now_unless_someone_can_answer(
+        inv,
         f"{what} rejected: it needs the user's approval{why}, and nobody can approve requests in "
         f"this non-interactive run (approval policy {inv.tc.approval_policy.value}), so it was not "
-        "run. Do what you can within the sandbox, or finish and say what needs approval."
+        "run. Do what you can within the sandbox, or finish and say what needs approval.",
     )
 
 

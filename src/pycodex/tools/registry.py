@@ -20,6 +20,7 @@ def build_registry(
     from pycodex.tools.handlers.apply_patch import ApplyPatchHandler
     from pycodex.tools.handlers.exec_command import ExecCommandHandler, ShellHandler
     from pycodex.tools.handlers.plan import PlanHandler
+    from pycodex.tools.handlers.request_user_input import RequestUserInputHandler
     from pycodex.tools.handlers.view_image import ViewImageHandler
     from pycodex.tools.handlers.write_stdin import WriteStdinHandler
 
@@ -33,6 +34,7 @@ def build_registry(
         view_image=cfg.view_image and not tc.is_review_mode,
         apply_patch=cfg.apply_patch,
         web_search=cfg.web_search and not tc.is_review_mode,
+        request_user_input=surface is ToolSurface.MODERN and not tc.is_review_mode,
     )
     handlers: dict[str, ToolHandler] = {}
     offered = {s.get("name") for s in specs}
@@ -46,6 +48,7 @@ def build_registry(
         "apply_patch": ApplyPatchHandler(),
         "update_plan": PlanHandler(),
         "view_image": ViewImageHandler(),
+        "request_user_input": RequestUserInputHandler(),
     }
     for name, handler in table.items():
         if name in offered or (name in ("container.exec", "local_shell") and "shell" in offered):

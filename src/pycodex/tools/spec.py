@@ -184,6 +184,51 @@ def view_image_spec() -> dict[str, Any]:
     )
 
 
+# ---- request_user_input: same name and parameters as Codex, our own descriptions.
+@cache
+def request_user_input_spec() -> dict[str, Any]:
+    """`request_user_input`: ask the user a few questions with suggested answers, and wait."""
+    option = {
+        "type": "object",
+        "properties": {
+            "label": {**S, "description": "The choice as the user sees it, a few words."},
+            "description": {**S, "description": "What picking it would mean, in one sentence."},
+        },
+        "required": ["label", "description"],
+        "additionalProperties": False,
+    }
+    question = {
+        "type": "object",
+        "properties": {
+            "header": {**S, "description": "A very short title for the question (12 characters at most)."},
+            "id": {**S, "description": "A snake_case key; the answer comes back under it."},
+            "options": {
+                "type": "array",
+                "items": option,
+                "description": "Two or three choices that exclude each other, the one you "
+                "recommend first. The user can always type another answer instead.",
+            },
+            "question": {**S, "description": "The question itself, in one sentence."},
+        },
+        "required": ["id", "header", "question", "options"],
+        "additionalProperties": False,
+    }
+    return _fn(
+        "request_user_input",
+        "Ask the user one to three short questions, each with suggested answers, and wait for "
+        "the answers. First tell the user, in a message, what you need to decide and why. When "
+        "no user can answer (a non-interactive run), the call returns at once and says so.",
+        {
+            "questions": {
+                "type": "array",
+                "items": question,
+                "description": "The questions: one is best, three at most.",
+            }
+        },
+        ["questions"],
+    )
+
+
 def tool_specs(
     surface: ToolSurface,
     *,
@@ -192,6 +237,7 @@ def tool_specs(
     view_image: bool,
     apply_patch: bool,
     web_search: bool,
+    request_user_input: bool = False,
 ) -> list[dict[str, Any]]:
     """The tools offered to a model of this surface, in a stable order."""
     specs: list[dict[str, Any]] = []
@@ -201,6 +247,8 @@ def tool_specs(
         specs.append(shell_spec())
     if plan:
         specs.append(update_plan_spec())
+    if request_user_input:  # Codex's place for it: after the plan, before apply_patch
+        specs.append(request_user_input_spec())
     if apply_patch:
         freeform = surface is ToolSurface.MODERN and custom_tools_supported
         specs.append(apply_patch_freeform_spec() if freeform else apply_patch_function_spec())
