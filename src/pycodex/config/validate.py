@@ -33,7 +33,7 @@ IGNORED_CODEX_KEYS: tuple[str, ...] = (
     "projects",
     # Model metadata overrides and review settings pycodex derives itself.
     "review_model", "model_supports_reasoning_summaries", "model_reasoning_summary_format",
-    # Feature flags: pycodex acts on `shell_snapshot` only.
+    # Feature flags: pycodex acts on the few `FeaturesToml` names.
     "features.*",
     # Provider and MCP server options pycodex does not use.
     "model_providers.*.supports_websockets",
