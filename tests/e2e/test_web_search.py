@@ -198,3 +198,15 @@ def test_search_never_announced_is_started_and_completed_in_full(tmp_path: Path)
         {"type": "item.completed", "item": item},
         {"type": "item.completed", "item": {"id": "item_1", "type": "agent_message", "text": "read it"}},
     ]
+
+
+def test_unknown_mode_is_one_line_and_no_request(tmp_path: Path) -> None:
+    """Bad input tried: `-c web_search="sometimes"`, a mode Codex does not have."""
+    with ScriptedModelServer([sc.turn(sc.message("ok"), sc.completed())]) as srv:
+        write_config(tmp_path / "home", srv.base_url)
+        run = run_exec(tmp_path / "home", tmp_path, "-c", 'web_search="sometimes"', "hi")
+    assert run.code == 1 and run.stdout == "" and not srv.requests
+    assert run.stderr.splitlines() == [
+        "Error: config error: web_search in -c web_search=\"sometimes\": expected one of: disabled, "
+        "cached, indexed, live, found string \"sometimes\""
+    ]
