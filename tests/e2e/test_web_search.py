@@ -22,6 +22,8 @@ LIVE = {"type": "web_search", "external_web_access": True, "search_content_types
 INDEXED = {"type": "web_search", "external_web_access": True, "indexed_web_access": True,
            "search_content_types": TEXT_AND_IMAGE}
 
+NO_WEB = "model_providers.mock.capabilities.external_web_access"
+
 
 def _web_search_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for t in body.get("tools", []) if t.get("type") == "web_search"]
@@ -33,7 +35,7 @@ def _offered(tmp_path: Path, extra: str, *args: str, model: str = "gpt-5.5",
     with ScriptedModelServer([sc.turn(sc.message("ok"), sc.completed())]) as srv:
         write_config(tmp_path / "home", srv.base_url, extra=extra, model=model, wire_api=wire_api)
         run = run_exec(tmp_path / "home", tmp_path, *args, "hi")
-    assert run.code == 0, run.stderr
+    assert run.code == 0 and "warning" not in run.stderr, run.stderr
     return _web_search_tools(srv.requests[0].body)
 
 
@@ -52,6 +54,10 @@ def _offered(tmp_path: Path, extra: str, *args: str, model: str = "gpt-5.5",
         ("[features]\nweb_search_request = true", (), [LIVE]),
         ("[features]\nweb_search_cached = true", ("--dangerously-bypass-approvals-and-sandbox",), [LIVE]),
         ('[profiles.web]\nweb_search = "live"', ("-p", "web"), [LIVE]),
+        # A provider that cannot reach the web itself gets the index only, whatever is asked.
+        ('web_search = "live"', ("-c", f"{NO_WEB}=false"), [CACHED]),
+        ('web_search = "indexed"', ("--dangerously-bypass-approvals-and-sandbox", "-c", f"{NO_WEB}=false"),
+         [CACHED]),
     ],
 )
 def test_spec_offered_for_each_config(tmp_path: Path, extra: str, args: tuple[str, ...],

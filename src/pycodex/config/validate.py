@@ -37,6 +37,8 @@ IGNORED_CODEX_KEYS: tuple[str, ...] = (
     "features.*",
     # Provider and MCP server options pycodex does not use.
     "model_providers.*.supports_websockets",
+    "model_providers.*.capabilities.cyber_access_programs",
+    "model_providers.*.capabilities.remote_compaction",
     "mcp_servers.*.cwd", "mcp_servers.*.bearer_token_env_var", "mcp_servers.*.http_headers",
     "mcp_servers.*.env_http_headers", "mcp_servers.*.enabled_tools",
     "mcp_servers.*.disabled_tools", "mcp_servers.*.env_vars",

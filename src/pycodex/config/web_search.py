@@ -3,7 +3,8 @@
 Pure. Codex 0.169's rules: `web_search` (top level or in the profile) wins; else the older
 `[tools] web_search = true|false`; else the feature flags `web_search_cached` and
 `web_search_request`. With none of them a turn gets `cached` (the search service's index, no
-live fetching), or `live` when it runs without a sandbox, as Codex chooses.
+live fetching), or `live` when it runs without a sandbox, as Codex chooses; a provider whose
+`capabilities.external_web_access` is false gets `cached` whatever was asked.
 """
 
 from __future__ import annotations
@@ -42,9 +43,14 @@ def configured_web_search(settings: SettingsToml) -> WebSearchMode | None:
     return None
 
 
-def web_search_for_turn(configured: WebSearchMode | None, sandbox: SandboxPolicy) -> WebSearchMode:
-    """The mode a turn runs with: `cached` by default, raised to `live` without a sandbox."""
+def web_search_for_turn(
+    configured: WebSearchMode | None, sandbox: SandboxPolicy, *, external_web_access: bool = True
+) -> WebSearchMode:
+    """The mode a turn runs with: `cached` by default, raised to `live` without a sandbox,
+    and never more than `cached` where the provider cannot reach the web itself."""
     mode = configured or WebSearchMode.CACHED
+    if mode is not WebSearchMode.DISABLED and not external_web_access:
+        return WebSearchMode.CACHED
     if mode is WebSearchMode.CACHED and isinstance(sandbox, DangerFullAccess):
         return WebSearchMode.LIVE
     return mode

@@ -63,5 +63,9 @@ def _web_search(tc: TurnContext) -> dict[str, Any] | None:
     # Hosted by the Responses API: the Chat wire has no such tool, and review turns go without.
     if tc.is_review_mode:
         return None
-    mode = web_search_for_turn(tc.tools_config.web_search, tc.sandbox_policy)
+    mode = web_search_for_turn(
+        tc.tools_config.web_search,
+        tc.sandbox_policy,
+        external_web_access=tc.client.provider.capabilities.external_web_access,
+    )
     return web_search_spec(mode, images=returns_images(tc.model))
