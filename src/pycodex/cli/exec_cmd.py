@@ -72,6 +72,7 @@ def _split_images(values: tuple[str, ...]) -> list[Path]:
 @click.option("-o", "--output-last-message", type=click.Path(path_type=Path), help="Write the last message here.")
 @click.option("--output-schema", type=click.Path(path_type=Path), help="JSON Schema the final answer must follow.")
 @click.option("--oss", is_flag=True, help="Use the local open-source model provider (Ollama).")
+@click.option("--search", is_flag=True, help='Live web search for the model (web_search = "live").')
 @click.option("--ephemeral", is_flag=True, help="Do not record this session.")
 @click.option("--last", is_flag=True, help="With `resume`: the most recent session.")
 @click.option("--color", type=click.Choice(["always", "never", "auto"]), default="auto")
@@ -94,6 +95,7 @@ def exec_command(
     output_last_message: Path | None,
     output_schema: Path | None,
     oss: bool,
+    search: bool,
     ephemeral: bool,
     last: bool,
     color: str,
@@ -117,7 +119,8 @@ def exec_command(
         prompt=positional[0] if positional else None,
         json=json_mode,
         model=model,
-        config=list(config),
+        # `--search` is `-c web_search="live"` given last, so it wins over other `-c` values.
+        config=[*config, 'web_search="live"'] if search else list(config),
         profile=profile,
         sandbox=SandboxMode(sandbox) if sandbox else None,
         approval=AskForApproval(approval) if approval else None,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pycodex.config.errors import ConfigError
 from pycodex.config.home import check_home_readable, pycodex_home
 from pycodex.config.overrides import parse_override
+from pycodex.config.web_search import WebSearchMode, configured_web_search
 from pycodex.protocol.policies import (
     AskForApproval,
     ReasoningEffort,
@@ -53,7 +54,7 @@ class ToolsConfig:
 
     plan: bool = True
     view_image: bool = True
-    web_search: bool = False
+    web_search: WebSearchMode | None = None  # None: Codex's default, chosen per turn
     apply_patch: bool = True
     surface: str | None = None  # force "modern" or "classic"
 
@@ -162,11 +163,10 @@ def load_config(
         )
 
     tools_t = t.tools
-    web_search_mode = t.web_search in ("live", "cached")
     tools = ToolsConfig(
         plan=tools_t.update_plan.enabled if tools_t and tools_t.update_plan else True,
         view_image=tools_t.view_image is not False if tools_t else True,
-        web_search=bool(tools_t and tools_t.web_search) or web_search_mode,
+        web_search=configured_web_search(t),
         surface=tools_t.surface if tools_t else None,
     )
     history = HistoryConfig(

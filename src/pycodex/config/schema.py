@@ -88,6 +88,8 @@ class FeaturesToml(Table):
     """`[features]`: the flags pycodex acts on (Codex's others are accepted and ignored)."""
 
     shell_snapshot: bool | None = None
+    web_search_request: bool | None = None  # older switch for live web search
+    web_search_cached: bool | None = None  # older switch for cached web search
 
 
 class McpServerToml(Table):
@@ -126,7 +128,7 @@ class SettingsToml(Table):
     compact_prompt: str | None = None
     project_doc_max_bytes: int | None = Field(default=None, ge=0)
     tools: ToolsToml | None = None
-    web_search: Literal["disabled", "cached", "live"] | None = None
+    web_search: Literal["disabled", "cached", "indexed", "live"] | None = None
     history: HistoryToml | None = None
     mcp_servers: dict[str, McpServerToml] = Field(default_factory=dict)
     notify: list[str] | None = None

@@ -33,10 +33,12 @@ IGNORED_CODEX_KEYS: tuple[str, ...] = (
     "projects",
     # Model metadata overrides and review settings pycodex derives itself.
     "review_model", "model_supports_reasoning_summaries", "model_reasoning_summary_format",
-    # Feature flags: pycodex acts on `shell_snapshot` only.
+    # Feature flags: pycodex acts on the few `FeaturesToml` names.
     "features.*",
     # Provider and MCP server options pycodex does not use.
     "model_providers.*.supports_websockets",
+    "model_providers.*.capabilities.cyber_access_programs",
+    "model_providers.*.capabilities.remote_compaction",
     "mcp_servers.*.cwd", "mcp_servers.*.bearer_token_env_var", "mcp_servers.*.http_headers",
     "mcp_servers.*.env_http_headers", "mcp_servers.*.enabled_tools",
     "mcp_servers.*.disabled_tools", "mcp_servers.*.env_vars",

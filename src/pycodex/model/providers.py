@@ -31,6 +31,15 @@ class MissingApiKeyError(ModelError):
         self.provider = provider
 
 
+class ProviderCapabilities(BaseModel):
+    """`[model_providers.<id>.capabilities]`: what the provider's server can do."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    # False: hosted web search only from the search service's index (`cached`), never live.
+    external_web_access: bool = True
+
+
 class ModelProviderInfo(BaseModel):
     """One `[model_providers.<id>]` entry, with Codex's keys; unknown keys are ignored."""
 
@@ -48,6 +57,7 @@ class ModelProviderInfo(BaseModel):
     stream_max_retries: int = Field(default=5, ge=0)
     stream_idle_timeout_ms: int = Field(default=300_000, gt=0)
     requires_openai_auth: bool = False
+    capabilities: ProviderCapabilities = Field(default_factory=ProviderCapabilities)
 
     @field_validator("request_max_retries", "stream_max_retries")
     @classmethod

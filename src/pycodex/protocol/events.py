@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from pycodex.protocol.base import WireModel
+from pycodex.protocol.models import WebSearchAction
 from pycodex.protocol.policies import AskForApproval, ReasoningEffort, SandboxPolicy
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsageInfo
 
@@ -168,9 +169,12 @@ class WebSearchBegin(WireModel):
 
 
 class WebSearchEnd(WireModel):
+    """A hosted web search finished: `query` is the action's one-line detail."""
+
     type: Literal["web_search_end"] = "web_search_end"
     call_id: str
     query: str
+    action: WebSearchAction = Field(default_factory=WebSearchAction)
 
 
 class ParsedCommand(WireModel):

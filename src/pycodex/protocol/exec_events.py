@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from pycodex.protocol.base import WireModel
+from pycodex.protocol.models import WebSearchAction
 
 
 class CommandExecutionStatus(StrEnum):
@@ -83,9 +84,12 @@ class McpToolCallItem(WireModel):
 
 
 class WebSearchItem(WireModel):
+    """A hosted web search; `id` is the search's own id, as `codex exec --json` shows it."""
+
     id: str
     type: Literal["web_search"] = "web_search"
     query: str
+    action: WebSearchAction
 
 
 class TodoItem(WireModel):

@@ -8,6 +8,7 @@ from typing import Any
 from pycodex.protocol import events as ev
 from pycodex.protocol import exec_events as xe
 from pycodex.protocol.command_display import display_command
+from pycodex.protocol.models import WebSearchAction
 from pycodex.protocol.usage import TokenUsage
 
 # Events that never produce a line (streamed deltas): skipped without a lookup.
@@ -25,6 +26,7 @@ class JsonlMapper:
     _commands: dict[str, xe.CommandExecutionItem] = field(default_factory=dict)
     _patches: dict[str, xe.FileChangeItem] = field(default_factory=dict)
     _mcp: dict[str, xe.McpToolCallItem] = field(default_factory=dict)
+    _searches: dict[str, str] = field(default_factory=dict)  # started searches: call → item id
     _todo: xe.TodoListItem | None = None
     _usage: TokenUsage | None = None
     _turn_error: str | None = None
@@ -129,8 +131,25 @@ class JsonlMapper:
         )
         return [xe.ItemCompleted(item=item)]
 
+    # Web searches: the item shows the search's own id, as Codex's does (its line carries both
+    # an `item_N` id and the search id under the same key, and JSON readers keep the last one);
+    # an `item_N` number is still used up, so later items are numbered as Codex numbers them.
+    def _search_item_id(self, call_id: str) -> str:
+        item_id = self._id()
+        return call_id or item_id
+
+    def _on_web_search_begin(self, m: ev.WebSearchBegin) -> list[Any]:
+        item_id = self._searches[m.call_id] = self._search_item_id(m.call_id)
+        return [xe.ItemStarted(item=xe.WebSearchItem(id=item_id, query="", action=WebSearchAction()))]
+
     def _on_web_search_end(self, m: ev.WebSearchEnd) -> list[Any]:
-        return [xe.ItemCompleted(item=xe.WebSearchItem(id=self._id(), query=m.query))]
+        started = self._searches.pop(m.call_id, None)
+        item = xe.WebSearchItem(
+            id=started or self._search_item_id(m.call_id), query=m.query, action=m.action
+        )
+        if started is None:  # never announced (no `output_item.added`): both lines, in full
+            return [xe.ItemStarted(item=item), xe.ItemCompleted(item=item)]
+        return [xe.ItemCompleted(item=item)]
 
     def _on_plan_update(self, m: ev.PlanUpdate) -> list[Any]:
         items = [

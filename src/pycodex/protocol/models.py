@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from pycodex.protocol.base import WireModel
 
@@ -111,9 +117,65 @@ class CustomToolCallOutput(_ToolOutput):
     type: Literal["custom_tool_call_output"] = "custom_tool_call_output"
 
 
+# The fields each kind of web search action carries; any other kind is `other`.
+_WEB_SEARCH_ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "search": ("query", "queries"),
+    "open_page": ("url",),
+    "find_in_page": ("url", "pattern"),
+}
+
+
 class WebSearchAction(WireModel):
-    type: str = "search"
+    """What a hosted web search did: `search`, `open_page`, `find_in_page`, or `other`."""
+
+    type: Literal["search", "open_page", "find_in_page", "other"] = "other"
     query: str | None = None
+    queries: list[str] | None = None
+    url: str | None = None
+    pattern: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_parts(cls, raw: Any) -> Any:
+        # As Codex reads it: an action kind it does not know becomes `other`, and fields that do
+        # not belong to the kind are dropped. A field of the wrong type is dropped too, so one
+        # garbled field from the server does not cost the whole search item.
+        if isinstance(raw, WebSearchAction):
+            return raw
+        kind = raw.get("type") if isinstance(raw, dict) else None
+        fields = _WEB_SEARCH_ACTION_FIELDS.get(kind) if isinstance(kind, str) else None
+        if fields is None:
+            return {"type": "other"}
+        out: dict[str, Any] = {"type": kind}
+        for name in fields:
+            value = raw.get(name)
+            if isinstance(value, str) or (
+                name == "queries" and isinstance(value, list) and all(isinstance(q, str) for q in value)
+            ):
+                out[name] = value
+        return out
+
+    # Absent fields are left out in every JSON form (exec JSONL keeps other nulls). No return
+    # annotation: one would replace this model's published JSON schema.
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+    def detail(self) -> str:
+        """The one line Codex shows for the action (the `query` of `web_search_end`)."""
+        if self.type == "search":
+            if self.query:
+                return self.query
+            if self.queries:
+                return self.queries[0] + (" ..." if len(self.queries) > 1 else "")
+            return ""
+        if self.type == "open_page":
+            return self.url or ""
+        if self.type == "find_in_page":
+            if self.pattern:
+                return f"'{self.pattern}' in {self.url}" if self.url else f"'{self.pattern}'"
+            return self.url or ""
+        return ""
 
 
 class WebSearchCall(WireModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from pycodex.protocol.models import (
     Message,
     Reasoning,
     ResponseItem,
+    WebSearchAction,
     WebSearchCall,
 )
 from pycodex.tasks.prompt import build_prompt
@@ -169,6 +171,7 @@ async def sample_once(
     show_raw = tc.show_raw_agent_reasoning
     emit = session.send_event_nowait
     text_delta = AgentMessageDelta.model_construct
+    searches = _WebSearches()
     async for ev in tc.client.stream(prompt):
         if isinstance(ev, rev.OutputTextDelta):
             if not tc.is_review_mode:
@@ -181,11 +184,14 @@ async def sample_once(
             if show_raw:
                 emit(sub_id, AgentReasoningRawContentDelta(delta=ev.delta))
         elif isinstance(ev, rev.OutputItemAdded):
-            if isinstance(ev.item, WebSearchCall) and ev.item.id:
-                await session.send_event(sub_id, WebSearchBegin(call_id=ev.item.id))
+            if isinstance(ev.item, WebSearchCall):
+                await session.send_event(sub_id, WebSearchBegin(call_id=searches.begin(ev.item)))
         elif isinstance(ev, rev.OutputItemDone):
             result.items.append(ev.item)
-            await _emit_item_events(session, tc, sub_id, ev.item, show_raw)
+            if isinstance(ev.item, WebSearchCall):
+                await session.send_event(sub_id, searches.end(ev.item))
+            else:
+                await _emit_item_events(session, tc, sub_id, ev.item, show_raw)
         elif isinstance(ev, rev.RateLimits):
             await session.update_rate_limits(sub_id, ev.snapshot)
         elif isinstance(ev, rev.Retrying):
@@ -237,6 +243,29 @@ async def _emit_item_events(
         if show_raw and item.content:
             for c in item.content:
                 await session.send_event(sub_id, AgentReasoningRawContent(text=c.text))
-    elif isinstance(item, WebSearchCall):
-        query = item.action.query if item.action and item.action.query else ""
-        await session.send_event(sub_id, WebSearchEnd(call_id=item.id or "", query=query))
+
+
+class _WebSearches:
+    """The ids of one response's hosted web searches, for their begin and end events."""
+
+    def __init__(self) -> None:
+        self._unnamed: list[str] = []  # ids made up for searches announced without one
+
+    def begin(self, item: WebSearchCall) -> str:
+        """The call id of a search the server announced."""
+        if item.id:
+            return item.id
+        call_id = _made_up_search_id()
+        self._unnamed.append(call_id)
+        return call_id
+
+    def end(self, item: WebSearchCall) -> WebSearchEnd:
+        """The event for a finished search, with the same call id as its begin."""
+        call_id = item.id or (self._unnamed.pop(0) if self._unnamed else _made_up_search_id())
+        action = item.action or WebSearchAction()
+        return WebSearchEnd(call_id=call_id, query=action.detail(), action=action)
+
+
+def _made_up_search_id() -> str:
+    # Codex makes one up the same way when the server sends a search without an id.
+    return f"ws_{uuid.uuid4()}"

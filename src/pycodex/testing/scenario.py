@@ -220,19 +220,35 @@ def local_shell_call(
     ]
 
 
-def web_search_call(query: str, id: str | None = None) -> list[Event]:
-    """A hosted web search: item added (begin), then done (end)."""
+def web_search_call(
+    query: str | None = None,
+    id: str | None = None,
+    *,
+    action: Event | None = None,
+    status: str = "completed",
+    output_index: int = 0,
+) -> list[Event]:
+    """A hosted web search as the Responses API streams it: the item added (in progress),
+    the search's progress events, then the item done with its status and action.
+
+    `action` defaults to `{"type": "search", "query": query}`; pass e.g.
+    `{"type": "open_page", "url": ...}` or `{"type": "find_in_page", "url": ..., "pattern": ...}`.
+    """
     item_id = id or _next_id("ws")
+    done: Event = {"type": "web_search_call", "id": item_id, "status": status}
+    if action is None and query is not None:
+        action = {"type": "search", "query": query}
+    if action is not None:
+        done["action"] = action
+    progress = [
+        {"type": f"response.web_search_call.{step}", "output_index": output_index, "item_id": item_id}
+        for step in ("in_progress", "searching", "completed")
+    ]
+    added = {"type": "web_search_call", "id": item_id, "status": "in_progress"}
     return [
-        _added({"type": "web_search_call", "id": item_id, "status": "in_progress"}),
-        _done(
-            {
-                "type": "web_search_call",
-                "id": item_id,
-                "status": "completed",
-                "action": {"type": "search", "query": query},
-            }
-        ),
+        {**_added(added), "output_index": output_index},
+        *progress,
+        {**_done(done), "output_index": output_index},
     ]
 
 

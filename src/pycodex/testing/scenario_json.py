@@ -12,6 +12,7 @@ File format: `{"turns": [TURN, ...]}` or just `[TURN, ...]`, where
           | {"custom_tool_call": {"name": "...", "input": "...", "call_id": "..."}}
           | {"local_shell_call": {"command": ["ls"], "call_id": "..."}}
           | {"web_search_call": "query"}
+          | {"web_search_call": {"query": "...", "id": "ws_1", "action": {...}, "status": "..."}}
           | {"completed": {"input_tokens": 1, "output_tokens": 2, "cached": 0,
                            "reasoning_tokens": 0, "response_id": "..."}} | "completed"
           | {"failed": {"message": "...", "code": "..."}}
@@ -62,7 +63,9 @@ _BUILDERS: dict[str, Callable[[Any, dict[str, Any]], list[Event]]] = {
     "function_call": lambda v, e: sc.function_call(**_obj(v, "function_call")),
     "custom_tool_call": lambda v, e: sc.custom_tool_call(**_obj(v, "custom_tool_call")),
     "local_shell_call": lambda v, e: sc.local_shell_call(**_obj(v, "local_shell_call")),
-    "web_search_call": lambda v, e: sc.web_search_call(str(v)),
+    "web_search_call": lambda v, e: (
+        sc.web_search_call(**_obj(v, "web_search_call")) if isinstance(v, dict) else sc.web_search_call(str(v))
+    ),
     "completed": lambda v, e: _completed(v),
     "failed": lambda v, e: [sc.failed(**_obj(v, "failed"))],
     "delay_ms": lambda v, e: [sc.delay(int(v))],

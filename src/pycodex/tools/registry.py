@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pycodex.config.model_family import ToolSurface
+from pycodex.config.web_search import returns_images, web_search_for_turn
 from pycodex.tools.context import ToolHandler
-from pycodex.tools.spec import tool_specs
+from pycodex.tools.spec import tool_specs, web_search_spec
 
 if TYPE_CHECKING:
     from pycodex.session.session import Session
@@ -33,7 +34,7 @@ def build_registry(
         plan=cfg.plan and not tc.is_review_mode,
         view_image=cfg.view_image and not tc.is_review_mode,
         apply_patch=cfg.apply_patch,
-        web_search=cfg.web_search and not tc.is_review_mode,
+        web_search=_web_search(tc) if wire == "responses" else None,
         request_user_input=surface is ToolSurface.MODERN and not tc.is_review_mode,
     )
     handlers: dict[str, ToolHandler] = {}
@@ -59,3 +60,15 @@ def build_registry(
         handlers.update(mcp_handlers)
         specs.extend(mcp_specs)
     return handlers, specs
+
+
+def _web_search(tc: TurnContext) -> dict[str, Any] | None:
+    # Hosted by the Responses API: the Chat wire has no such tool, and review turns go without.
+    if tc.is_review_mode:
+        return None
+    mode = web_search_for_turn(
+        tc.tools_config.web_search,
+        tc.sandbox_policy,
+        external_web_access=tc.client.provider.capabilities.external_web_access,
+    )
+    return web_search_spec(mode, images=returns_images(tc.model))

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from pycodex.config.model_family import ToolSurface
+from pycodex.config.web_search import WebSearchMode
 
 # The freeform grammar is a fact of the apply_patch format (the model was trained on it).
 APPLY_PATCH_LARK = r"""start: begin_patch hunk+ end_patch
@@ -229,6 +230,21 @@ def request_user_input_spec() -> dict[str, Any]:
     )
 
 
+# ---- web_search: hosted by the Responses API (the server runs the search) ----------------------
+
+
+def web_search_spec(mode: WebSearchMode, *, images: bool) -> dict[str, Any] | None:
+    """The hosted `web_search` tool as Codex sends it for a mode; None when disabled."""
+    if mode is WebSearchMode.DISABLED:
+        return None
+    spec: dict[str, Any] = {"type": "web_search", "external_web_access": mode is not WebSearchMode.CACHED}
+    if mode is WebSearchMode.INDEXED:
+        spec["indexed_web_access"] = True
+    if images:
+        spec["search_content_types"] = ["text", "image"]
+    return spec
+
+
 def tool_specs(
     surface: ToolSurface,
     *,
@@ -236,7 +252,7 @@ def tool_specs(
     plan: bool,
     view_image: bool,
     apply_patch: bool,
-    web_search: bool,
+    web_search: dict[str, Any] | None = None,
     request_user_input: bool = False,
 ) -> list[dict[str, Any]]:
     """The tools offered to a model of this surface, in a stable order."""
@@ -255,5 +271,5 @@ def tool_specs(
     if view_image:
         specs.append(view_image_spec())
     if web_search:
-        specs.append({"type": "web_search"})
+        specs.append(web_search)
     return specs
