@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from pycodex.protocol.base import WireModel
+from pycodex.protocol.goals import ThreadGoalUpdated
 from pycodex.protocol.policies import AskForApproval, ReasoningEffort, SandboxPolicy
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsageInfo
 
@@ -471,7 +472,8 @@ EventMsg = Annotated[
     | ConversationPath
     | EnteredReviewMode
     | ExitedReviewMode
-    | ContextCompacted,
+    | ContextCompacted
+    | ThreadGoalUpdated,
     Field(discriminator="type"),
 ]
 
