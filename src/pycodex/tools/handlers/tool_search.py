@@ -55,6 +55,7 @@ class DeferredTools:
 
     def __init__(self, tools: Iterable[DeferredTool] = ()) -> None:
         self._tools = list(tools)
+        self._docs = [Counter(t.document()) for t in self._tools]  # tokenised once
 
     def is_empty(self) -> bool:
         """Whether there is anything to search (tool_search is offered only then)."""
@@ -66,7 +67,7 @@ class DeferredTools:
 
     def search(self, query: str, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
         """The best `limit` matches as the specs tool_search returns."""
-        return loaded_specs(rank(self._tools, query, limit))
+        return loaded_specs(rank(self._tools, self._docs, query, limit))
 
 
 def tokens(text: str) -> list[str]:
@@ -83,25 +84,27 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def rank(tools: Sequence[DeferredTool], query: str, limit: int) -> list[DeferredTool]:
-    """The tools that share a word with the query, best first (BM25), at most `limit`."""
+def rank(
+    tools: Sequence[DeferredTool], docs: Sequence[Counter[str]], query: str, limit: int
+) -> list[DeferredTool]:
+    """The tools that share a word with the query, best first (BM25), at most `limit`;
+    `docs[i]` holds the words of `tools[i]`."""
     terms = set(tokens(query))
     if not terms or limit <= 0:
         return []
-    docs = [Counter(t.document()) for t in tools]
     avg_len = sum(sum(d.values()) for d in docs) / len(docs) if docs else 0.0
+    idf = {}
+    for term in terms:
+        having = sum(1 for d in docs if term in d)
+        idf[term] = math.log(1 + (len(docs) - having + 0.5) / (having + 0.5))
     scored: list[tuple[float, int]] = []
     for i, doc in enumerate(docs):
-        length = sum(doc.values())
+        norm = _K1 * (1 - _B + _B * sum(doc.values()) / avg_len) if avg_len else _K1
         score = 0.0
         for term in terms:
             tf = doc.get(term, 0)
-            if not tf:
-                continue
-            having = sum(1 for d in docs if term in d)
-            idf = math.log(1 + (len(docs) - having + 0.5) / (having + 0.5))
-            norm = _K1 * (1 - _B + _B * length / avg_len) if avg_len else _K1
-            score += idf * tf * (_K1 + 1) / (tf + norm)
+            if tf:
+                score += idf[term] * tf * (_K1 + 1) / (tf + norm)
         if score > 0:
             scored.append((score, i))
     scored.sort(key=lambda s: (-s[0], s[1]))  # ties keep the registry's order
