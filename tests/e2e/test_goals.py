@@ -279,3 +279,28 @@ async def test_goal_event_reaches_library_client(tmp_path: Path) -> None:
     goal_updates: list[ev.Event] = [e for e in result.events if isinstance(e.msg, ThreadGoalUpdated)]
     assert goal_updates and goal_updates[0].msg.goal.objective == "o"
     assert goal_updates[0].msg.turn_id == goal_updates[0].id  # the turn it happened in
+
+
+async def test_interrupted_turn_charges_its_goal_and_idle_time_is_not_goal_time(tmp_path: Path) -> None:
+    import asyncio
+
+    from pycodex.protocol import ops
+    from pycodex.protocol.inputs import TextInput
+    from tests.e2e.test_session import wait_for
+
+    turns = [call("create_goal", {"objective": "o", "token_budget": 100000}, "c1"),
+             call("exec_command", {"cmd": "sleep 30", "yield_time_ms": 20000}, "x1"),
+             call("get_goal", {}, "g1"), done()]
+    with ScriptedModelServer(turns) as srv:
+        conv = await ConversationManager().new_conversation(make_config(tmp_path, srv.base_url))
+        await conv.submit(ops.UserInput(items=[TextInput(text="start")]))
+        await wait_for(conv, ev.ExecCommandBegin)
+        await conv.submit(ops.Interrupt())
+        charged = await wait_for(conv, ThreadGoalUpdated)  # at the abort, before turn_aborted
+        await wait_for(conv, ev.TurnAborted)
+        await asyncio.sleep(1.5)  # idle between turns
+        await conv.run("go on")
+        await conv.shutdown()
+    assert isinstance(charged.msg, ThreadGoalUpdated) and charged.msg.goal.tokens_used == 1010
+    g1 = goal_of(outputs(srv.requests[-1])["g1"])["goal"]
+    assert g1["tokensUsed"] == 1010 and g1["timeUsedSeconds"] == 0

@@ -168,6 +168,8 @@ class Session:
         if taken.leftover_input:
             sub_id = taken.aborted[0].sub_id if taken.aborted else ""
             await self._record_unsent_input(sub_id, taken.leftover_input)
+        if taken.aborted:  # the turn is over: charge its goal, stop the goal's clock
+            await self._account_thread_goal(taken.aborted[0].sub_id, turn_ended=True)
         for task in taken.aborted:
             await self._safe_event(task.sub_id, TurnAborted(reason=reason))
         for task in taken.finishing:  # they report task_complete themselves
