@@ -88,4 +88,7 @@ def user_instructions_message(text: str) -> Message:
 def is_context_message(text: str) -> bool:
     """Whether a user message is one we generated (not typed by the user)."""
     head = text.lstrip()[:64].lower()
-    return head.startswith((ENV_OPEN, USER_INSTRUCTIONS_OPEN, "<user_action>"))
+    # `<codex_internal_context`: what the system tells the model (goal notes), Codex's tag.
+    return head.startswith(
+        (ENV_OPEN, USER_INSTRUCTIONS_OPEN, "<user_action>", "<codex_internal_context")
+    )

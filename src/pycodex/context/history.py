@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pycodex.protocol.models import (
+    OUTPUT_TYPES,
     CustomToolCall,
     CustomToolCallOutput,
     FunctionCallOutput,
     ResponseItem,
+    ToolSearchCall,
+    ToolSearchOutput,
     call_id_of,
 )
 
@@ -20,7 +23,7 @@ def normalize_history(items: Sequence[ResponseItem]) -> list[ResponseItem]:
     and drop outputs whose call is gone; the model APIs reject anything else."""
     outputs: dict[str, ResponseItem] = {}
     for item in items:
-        if isinstance(item, FunctionCallOutput | CustomToolCallOutput):
+        if isinstance(item, OUTPUT_TYPES) and item.call_id is not None:
             outputs.setdefault(item.call_id, item)
     result: list[ResponseItem] = []
     run: list[ResponseItem] = []  # consecutive calls whose outputs follow them as a block
@@ -38,7 +41,7 @@ def normalize_history(items: Sequence[ResponseItem]) -> list[ResponseItem]:
             result.append(item)
             run.append(item)
             continue
-        if isinstance(item, FunctionCallOutput | CustomToolCallOutput):
+        if isinstance(item, OUTPUT_TYPES) and item.call_id is not None:
             continue  # re-emitted after its call
         close_run()
         result.append(item)
@@ -51,12 +54,14 @@ def aborted_output_for(call: ResponseItem) -> ResponseItem:
     cid = call_id_of(call) or ""
     if isinstance(call, CustomToolCall):
         return CustomToolCallOutput(call_id=cid, output=ABORTED_OUTPUT)
+    if isinstance(call, ToolSearchCall):
+        return ToolSearchOutput(call_id=cid, tools=[])  # no text to put "aborted" in
     return FunctionCallOutput(call_id=cid, output=ABORTED_OUTPUT)
 
 
 def missing_outputs(items: Sequence[ResponseItem]) -> list[ResponseItem]:
     """Synthetic outputs for every call in `items` that has none."""
-    have = {i.call_id for i in items if isinstance(i, FunctionCallOutput | CustomToolCallOutput)}
+    have = {i.call_id for i in items if isinstance(i, OUTPUT_TYPES)}
     return [
         aborted_output_for(i)
         for i in items

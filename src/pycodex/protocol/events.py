@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from pycodex.protocol.base import WireModel
+from pycodex.protocol.goals import ThreadGoalUpdated
 from pycodex.protocol.models import WebSearchAction
 from pycodex.protocol.policies import AskForApproval, ReasoningEffort, SandboxPolicy
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsageInfo
@@ -505,7 +506,8 @@ EventMsg = Annotated[
     | EnteredReviewMode
     | ExitedReviewMode
     | ContextCompacted
-    | RequestUserInputEvent,
+    | RequestUserInputEvent
+    | ThreadGoalUpdated,
     Field(discriminator="type"),
 ]
 

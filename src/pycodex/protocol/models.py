@@ -185,6 +185,31 @@ class WebSearchCall(WireModel):
     action: WebSearchAction | None = None
 
 
+# ---- tool_search (client-executed): the model looks up deferred tools ----------------------
+
+
+class ToolSearchCall(WireModel):
+    """The model asks to search the deferred tools; `arguments` is JSON as it sent it."""
+
+    type: Literal["tool_search_call"] = "tool_search_call"
+    id: str | None = None
+    call_id: str | None = None
+    status: str | None = None
+    execution: str = "client"
+    arguments: Any = None
+
+
+class ToolSearchOutput(WireModel):
+    """The tools that matched, as full specs the API loads for the model's next step."""
+
+    type: Literal["tool_search_output"] = "tool_search_output"
+    id: str | None = None
+    call_id: str | None = None
+    status: str = "completed"
+    execution: str = "client"
+    tools: list[dict[str, Any]] = Field(default_factory=list)
+
+
 ResponseItem = Annotated[
     Message
     | Reasoning
@@ -193,12 +218,14 @@ ResponseItem = Annotated[
     | FunctionCallOutput
     | CustomToolCall
     | CustomToolCallOutput
-    | WebSearchCall,
+    | WebSearchCall
+    | ToolSearchCall
+    | ToolSearchOutput,
     Field(discriminator="type"),
 ]
 
-CALL_TYPES = (FunctionCall, CustomToolCall, LocalShellCall)
-OUTPUT_TYPES = (FunctionCallOutput, CustomToolCallOutput)
+CALL_TYPES = (FunctionCall, CustomToolCall, LocalShellCall, ToolSearchCall)
+OUTPUT_TYPES = (FunctionCallOutput, CustomToolCallOutput, ToolSearchOutput)
 
 
 def _flatten_output(v: Any) -> Any:
@@ -215,6 +242,8 @@ def call_id_of(item: object) -> str | None:
         return item.call_id
     if isinstance(item, LocalShellCall):
         return item.call_id or item.id
+    if isinstance(item, ToolSearchCall):
+        return item.call_id
     return None
 
 

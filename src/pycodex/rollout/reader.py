@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pycodex.context.compaction import build_compacted_history, collect_user_messages
+from pycodex.protocol.goals import ThreadGoal
 from pycodex.protocol.json import event_msg_adapter, response_item_adapter
 from pycodex.protocol.models import Message, ResponseItem
 from pycodex.protocol.rollout import CompactedItem, SessionMeta, TurnContextItem
@@ -103,6 +104,16 @@ def last_token_usage(items: Sequence[RolloutItem]) -> TokenUsageInfo | None:
         if item.type == "event_msg" and item.payload.type == "token_count" and item.payload.info:
             info: TokenUsageInfo = item.payload.info
             return info
+    return None
+
+
+def last_thread_goal(items: Sequence[RolloutItem], thread_id: str) -> ThreadGoal | None:
+    """The thread's goal as last recorded; a fork's copied lines name its parent, not it."""
+    for item in reversed(items):
+        p = item.payload
+        if item.type == "event_msg" and p.type == "thread_goal_updated" and p.thread_id == thread_id:
+            goal: ThreadGoal = p.goal
+            return goal
     return None
 
 

@@ -108,7 +108,7 @@ async def bootstrap_session(
 
 async def _seed_history(session: Session, tc: TurnContext, initial: InitialHistory) -> list[object] | None:
     """Record the starting history; returns the events a UI replays on resume."""
-    from pycodex.rollout.reader import last_token_usage, reconstruct_history
+    from pycodex.rollout.reader import last_thread_goal, last_token_usage, reconstruct_history
 
     if initial.kind == "new" or initial.rollout is None:
         await session.record_conversation_items(build_initial_context(tc))
@@ -123,4 +123,9 @@ async def _seed_history(session: Session, tc: TurnContext, initial: InitialHisto
         await session.persist([i for i in items if i.type != "session_meta"])
     session.record_into_history_only(history)
     session.restore_token_info(last_token_usage(items))
+    # After the usage: what was recorded is not charged to the goal again. A fork is a new
+    # thread and starts without a goal, as in Codex (goals belong to a thread id).
+    goal = last_thread_goal(items, session.conversation_id)
+    if goal is not None:
+        session.restore_thread_goal(goal)
     return [i.payload for i in items if i.type == "event_msg"]

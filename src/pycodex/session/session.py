@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from pycodex.protocol.events import (
     TurnAbortReason,
     UserMessageEvent,
 )
+from pycodex.protocol.goals import ThreadGoal, ThreadGoalStatus, ThreadGoalUpdated
 from pycodex.protocol.models import Message, ResponseItem
 from pycodex.protocol.ops import RequestUserInputResponse
 from pycodex.protocol.policies import ReviewDecision
@@ -149,6 +151,7 @@ class Session:
             return  # aborted meanwhile: the abort reported it
         state = self._turn.turn_state()
         last = state.last_agent_message if state else None
+        await self._account_thread_goal(sub_id, turn_ended=True)
         await self.flush_rollout()
         await self._safe_event(sub_id, TaskComplete(last_agent_message=last))
         self._turn.finish_task(sub_id)
@@ -168,6 +171,8 @@ class Session:
         if taken.leftover_input:
             sub_id = taken.aborted[0].sub_id if taken.aborted else ""
             await self._record_unsent_input(sub_id, taken.leftover_input)
+        if taken.aborted:  # the turn is over: charge its goal, stop the goal's clock
+            await self._account_thread_goal(taken.aborted[0].sub_id, turn_ended=True)
         for task in taken.aborted:
             await self._safe_event(task.sub_id, TurnAborted(reason=reason))
         for task in taken.finishing:  # they report task_complete themselves
@@ -366,6 +371,59 @@ class Session:
         state = self._turn.turn_state()
         if state is not None:
             state.auto_compacted = value
+
+    # ---- thread goal --------------------------------------------------------------------
+    def thread_goal(self) -> ThreadGoal | None:
+        """The thread's goal, if it has one."""
+        return self._state.thread_goal()
+
+    async def create_thread_goal(
+        self, sub_id: str, objective: str, token_budget: int | None
+    ) -> ThreadGoal:
+        """Start the thread's goal and announce it; raises GoalError when it cannot be."""
+        goal = self._state.create_thread_goal(
+            self.conversation_id, objective, token_budget, now=time.monotonic(), wall=int(time.time())
+        )
+        await self._goal_updated(sub_id, goal)
+        return goal
+
+    async def set_thread_goal_status(self, sub_id: str, status: ThreadGoalStatus) -> ThreadGoal:
+        """Change the goal's status and announce it; raises GoalError without a goal."""
+        goal = self._state.set_thread_goal_status(status, now=time.monotonic(), wall=int(time.time()))
+        await self._goal_updated(sub_id, goal)
+        return goal
+
+    def restore_thread_goal(self, goal: ThreadGoal) -> None:
+        """Take the goal back from a rollout (after its token usage was restored)."""
+        self._state.restore_thread_goal(goal)
+
+    async def account_thread_goal(self, sub_id: str) -> None:
+        """Before a request: charge the goal with the previous one's usage; once its budget is
+        spent the goal becomes budget-limited and the model is told so in this request."""
+        await self._account_thread_goal(sub_id, turn_ended=False)
+
+    async def _account_thread_goal(self, sub_id: str, *, turn_ended: bool) -> None:
+        from pycodex.context.goal_prompts import budget_limit_note
+        from pycodex.protocol.models import user_message
+
+        result = self._state.account_thread_goal(
+            now=time.monotonic(), wall=int(time.time()), turn_ended=turn_ended
+        )
+        if result.goal is None:
+            return
+        try:
+            await self._goal_updated(sub_id, result.goal)
+            if result.budget_reached and not turn_ended:
+                await self.record_conversation_items([user_message(budget_limit_note(result.goal))])
+        except SessionStopped:
+            if not turn_ended:
+                raise
+            # At the turn's end the stop has been reported and the turn is over anyway.
+
+    async def _goal_updated(self, sub_id: str, goal: ThreadGoal) -> None:
+        await self.send_event(
+            sub_id, ThreadGoalUpdated(thread_id=self.conversation_id, turn_id=sub_id or None, goal=goal)
+        )
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def flush_rollout(self) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from pycodex.protocol.goals import ThreadGoal, ThreadGoalStatus
 from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage, TokenUsageInfo
+from pycodex.state.goals import Accounting, GoalLedger, counted_tokens
 
 
 class SessionState:
@@ -17,6 +19,7 @@ class SessionState:
         self._token_info: TokenUsageInfo | None = None
         self._rate_limits: RateLimitSnapshot | None = None
         self._stopped: str | None = None
+        self._goal = GoalLedger()
 
     def mark_stopped(self, reason: str) -> None:
         """The session can no longer record its work; no new turn may start."""
@@ -77,3 +80,36 @@ class SessionState:
     def rate_limits(self) -> RateLimitSnapshot | None:
         """The latest rate-limit snapshot."""
         return self._rate_limits
+
+    # ---- thread goal ------------------------------------------------------------------------
+    def thread_goal(self) -> ThreadGoal | None:
+        """The thread's goal, if it has one."""
+        return self._goal.goal()
+
+    def create_thread_goal(
+        self, thread_id: str, objective: str, token_budget: int | None, *, now: float, wall: int
+    ) -> ThreadGoal:
+        """Start a goal, counted from the usage recorded so far; raises GoalError."""
+        return self._goal.create(
+            thread_id, objective, token_budget, counted=self._counted_tokens(), now=now, wall=wall
+        )
+
+    def set_thread_goal_status(
+        self, status: ThreadGoalStatus, *, now: float, wall: int
+    ) -> ThreadGoal:
+        """Change the goal's status; raises GoalError without a goal."""
+        return self._goal.set_status(status, now=now, wall=wall)
+
+    def restore_thread_goal(self, goal: ThreadGoal) -> None:
+        """Take the goal back from a rollout (after the token usage was restored)."""
+        self._goal.restore(goal, counted=self._counted_tokens())
+
+    def account_thread_goal(self, *, now: float, wall: int, turn_ended: bool = False) -> Accounting:
+        """Charge the goal with the usage recorded since the last accounting."""
+        result = self._goal.account(counted=self._counted_tokens(), now=now, wall=wall)
+        if turn_ended:
+            self._goal.pause_clock()
+        return result
+
+    def _counted_tokens(self) -> int:
+        return counted_tokens(self._token_info.total_token_usage if self._token_info else None)

@@ -82,6 +82,7 @@ async def run_sampling_loop(session: Session, tc: TurnContext, sub_id: str) -> N
 
     router = ToolRouter.for_turn(session, tc)
     while True:
+        await session.account_thread_goal(sub_id)
         pending = session.take_pending_input()
         if pending:
             await session.record_user_input(sub_id, pending)

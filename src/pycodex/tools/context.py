@@ -73,10 +73,11 @@ class ToolInvocation:
 
 @dataclass
 class ToolOutput:
-    """The text the model reads back."""
+    """The text the model reads back (or, for a call whose answer is not text, its item)."""
 
     text: str
     success: bool = True
+    item: ResponseItem | None = None  # e.g. a tool_search_output; replaces the text answer
 
 
 class ToolHandler(Protocol):

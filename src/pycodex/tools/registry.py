@@ -54,6 +54,7 @@ def build_registry(
     for name, handler in table.items():
         if name in offered or (name in ("container.exec", "local_shell") and "shell" in offered):
             handlers[name] = handler
+    _add_goal_and_search_tools(tc, handlers, specs)
     mcp = session.services.mcp_manager
     if mcp is not None:
         mcp_handlers, mcp_specs = mcp.tools_for_turn()
@@ -72,3 +73,27 @@ def _web_search(tc: TurnContext) -> dict[str, Any] | None:
         external_web_access=tc.client.provider.capabilities.external_web_access,
     )
     return web_search_spec(mode, images=returns_images(tc.model))
+
+
+# ---- goals and tool_search (issue #10) ------------------------------------------------------
+
+
+def _add_goal_and_search_tools(
+    tc: TurnContext, handlers: dict[str, ToolHandler], specs: list[dict[str, Any]]
+) -> None:
+    """The goal tools (not in review mode, as Codex), and tool_search while tools are deferred."""
+    from pycodex.tools.handlers.goals import GOAL_TOOL_NAMES, GoalHandler
+    from pycodex.tools.handlers.tool_search import DeferredTools, ToolSearchHandler
+    from pycodex.tools.spec import goal_specs, insert_before_hosted, tool_search_spec
+
+    extra: list[dict[str, Any]] = []
+    if not tc.is_review_mode:
+        goals = GoalHandler()
+        handlers.update(dict.fromkeys(GOAL_TOOL_NAMES, goals))
+        extra += goal_specs()
+    deferred = DeferredTools()  # nothing is deferred yet; MCP tools will be
+    if not deferred.is_empty():
+        handlers["tool_search"] = ToolSearchHandler(deferred)
+        handlers.update(deferred.handlers())
+        extra.append(tool_search_spec())
+    insert_before_hosted(specs, extra)

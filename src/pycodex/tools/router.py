@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,8 @@ from pycodex.protocol.models import (
     FunctionCallOutput,
     LocalShellCall,
     ResponseItem,
+    ToolSearchCall,
+    ToolSearchOutput,
     call_id_of,
 )
 from pycodex.tools.context import RespondToModel, ToolHandler, ToolInvocation, ToolOutput
@@ -77,6 +80,8 @@ class ToolRouter:
             name, payload = call.name, call.input
         elif isinstance(call, LocalShellCall):
             name, payload = "local_shell", call.action.model_dump_json()
+        elif isinstance(call, ToolSearchCall):
+            name, payload = "tool_search", json.dumps(call.arguments)
         else:
             name, payload = "", ""
         return ToolInvocation(self._session, self._tc, sub_id, call_id, name, payload, call)
@@ -107,6 +112,12 @@ class ToolRouter:
             except Exception as e:
                 log.exception("tool %s failed", inv.name)
                 out = ToolOutput(f"tool {inv.name} failed: {e}", success=False)
+        if out.item is not None:
+            return out.item
+        if isinstance(inv.item, ToolSearchCall):
+            # Its output holds tools, not text: a failed search is an empty one, as in Codex.
+            log.warning("tool_search failed: %s", out.text)
+            return ToolSearchOutput(call_id=inv.call_id, tools=[])
         if isinstance(inv.item, CustomToolCall):
             return CustomToolCallOutput(call_id=inv.call_id, output=out.text)
         return FunctionCallOutput(call_id=inv.call_id, output=out.text)

@@ -273,3 +273,69 @@ def tool_specs(
     if web_search:
         specs.append(web_search)
     return specs
+
+
+# ---- goals and tool_search (issue #10) ------------------------------------------------------
+
+
+@cache
+def goal_specs() -> tuple[dict[str, Any], ...]:
+    """`get_goal`, `create_goal`, `update_goal`: the thread's goal, as Codex offers them."""
+    return (
+        _fn(
+            "get_goal",
+            "Read this thread's goal: its objective, status, token budget, the tokens and time "
+            "spent on it, and the budget left.",
+            {},
+            [],
+        ),
+        _fn(
+            "create_goal",
+            "Start a goal for this thread, only when the user (or a system or developer "
+            "instruction) explicitly asks for one; never infer a goal from an ordinary task. "
+            "Fails while an unfinished goal exists; a completed goal is replaced.",
+            {
+                "objective": {**S, "description": "What must be true when the goal is done."},
+                "token_budget": {
+                    "type": "integer",
+                    "description": "A positive token budget, only if the user asked for one.",
+                },
+            },
+            ["objective"],
+        ),
+        _fn(
+            "update_goal",
+            "Mark the goal `complete` once its objective is achieved and verified, `blocked` "
+            "when the same obstacle has stopped progress for at least three goal turns in a "
+            "row and only the user or an outside change can clear it, or `paused` only when "
+            "the user asks. Being near the budget is no reason to mark it complete.",
+            {"status": {"type": "string", "enum": ["complete", "blocked", "paused"]}},
+            ["status"],
+        ),
+    )
+
+
+@cache
+def tool_search_spec() -> dict[str, Any]:
+    """`tool_search`, executed by pycodex (the client): finds deferred tools."""
+    return {
+        "type": "tool_search",
+        "execution": "client",
+        "description": "Search the tools that are not listed up front by what they do; the "
+        "matches become available for your next step.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "query": {**S, "description": "Words describing the capability you need."},
+                "limit": {**N, "description": "At most this many tools (default 8)."},
+            },
+            "required": ["query"],
+            "additionalProperties": False,
+        },
+    }
+
+
+def insert_before_hosted(specs: list[dict[str, Any]], extra: list[dict[str, Any]]) -> None:
+    """Put `extra` before the hosted tools (web_search), where Codex lists them."""
+    at = next((i for i, s in enumerate(specs) if s.get("type") == "web_search"), len(specs))
+    specs[at:at] = extra
