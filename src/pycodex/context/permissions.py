@@ -97,7 +97,3 @@ class PermissionsContext:
         """Whether the model must be told again."""
         return other is None or self.render() != other.render()
 
-
-def is_permissions_text(text: str) -> bool:
-    """Whether a developer text is a permissions message we generated."""
-    return text.lstrip().startswith(PERMISSIONS_OPEN)
