@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pycodex.config.config import Config
     from pycodex.model.prompt import ModelSettings
     from pycodex.protocol.models import ResponseItem
+    from pycodex.protocol.policies import ReasoningEffort, ReasoningSummary, Verbosity
     from pycodex.session.session import Session
     from pycodex.session.turn_context import TurnContext
 
@@ -78,7 +79,11 @@ def build_turn_context(
 
 
 def _model_settings(
-    model: str, family: ModelFamily, effort: Any, summary: Any, verbosity: Any
+    model: str,
+    family: ModelFamily,
+    effort: ReasoningEffort | None,
+    summary: ReasoningSummary | None,
+    verbosity: Verbosity | None,
 ) -> ModelSettings:
     """What requests carry: the choices over the family's defaults, unsupported fields dropped."""
     from pycodex.model.prompt import ModelSettings
@@ -132,7 +137,7 @@ def _rebuild(
     return tc.with_changes(**changes)
 
 
-async def _record_env_if_changed(session: Session, old: TurnContext, new: TurnContext) -> None:
+async def _record_context_changes(session: Session, old: TurnContext, new: TurnContext) -> None:
     # As Codex: only what changed is told again, the developer message before the user one.
     items: list[ResponseItem] = []
     if new.permissions_context().differs_from(old.permissions_context()):
@@ -155,7 +160,7 @@ async def turn_context_for_user_turn(
         final_output_json_schema=op.final_output_json_schema,
     )
     if not session.has_running_task():
-        await _record_env_if_changed(session, tc, new)
+        await _record_context_changes(session, tc, new)
     return new
 
 
@@ -170,5 +175,5 @@ async def apply_override(
         new = new.with_changes(approval_policy=op.approval_policy)
     if op.sandbox_policy is not None:
         new = new.with_changes(sandbox_policy=op.sandbox_policy)
-    await _record_env_if_changed(session, tc, new)
+    await _record_context_changes(session, tc, new)
     return new
