@@ -10,24 +10,24 @@ from pycodex.context.diff_tracker import TurnDiffTracker
 from pycodex.context.environment import EnvironmentContext, is_context_message
 from pycodex.context.project_doc import compose_user_instructions, read_project_docs
 from pycodex.protocol.command_display import display_command
-from pycodex.protocol.policies import AskForApproval, ReadOnly, WorkspaceWrite
+from pycodex.protocol.policies import ReadOnly, WorkspaceWrite
 
 
 def test_environment_context_render() -> None:
-    ctx = EnvironmentContext(Path("/w"), AskForApproval.NEVER, WorkspaceWrite(), "bash", (Path("/w"),))
+    ctx = EnvironmentContext(Path("/w"), "bash", WorkspaceWrite(), (Path("/w"),))
     text = ctx.render(today=dt.date(2026, 11, 24))
-    assert text.startswith("<environment_context>\n  <cwd>/w</cwd>")
-    assert "<sandbox_mode>workspace-write</sandbox_mode>" in text
-    assert "<network_access>restricted</network_access>" in text
-    assert "<writable_roots><root>/w</root></writable_roots>" in text
+    assert text.startswith("<environment_context>\n  <cwd>/w</cwd>\n  <shell>bash</shell>")
+    assert "<filesystem><workspace_roots><root>/w</root></workspace_roots>" in text
+    assert '<entry access="write"><path>/w</path></entry>' in text
     assert "<current_date>2026-11-24</current_date>" in text
     assert is_context_message(text)
 
 
 def test_environment_context_escapes_xml_in_paths() -> None:
     """Bad input tried: a cwd containing `<` and `&`."""
-    ctx = EnvironmentContext(Path("/a<b&c"), AskForApproval.NEVER, ReadOnly(), "bash")
+    ctx = EnvironmentContext(Path("/a<b&c"), "bash", ReadOnly(), (Path("/a<b&c"),))
     assert "<cwd>/a&lt;b&amp;c</cwd>" in ctx.render()
+    assert "<root>/a&lt;b&amp;c</root>" in ctx.render()
 
 
 def test_agents_md_from_repo_root_down_to_cwd(tmp_path: Path) -> None:

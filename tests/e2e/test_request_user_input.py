@@ -47,10 +47,11 @@ def _outputs(srv: ScriptedModelServer, n: int) -> dict[str, str]:
             if i["type"] == "function_call_output"}
 
 
-async def _conversation(tmp_path: Path, srv: ScriptedModelServer) -> Conversation:
+async def _conversation(tmp_path: Path, srv: ScriptedModelServer, write: bool = True) -> Conversation:
     ws, home = tmp_path / "ws", tmp_path / "home"
     ws.mkdir(parents=True, exist_ok=True)
-    write_config(home, srv.base_url)
+    if write:
+        write_config(home, srv.base_url)
     cfg = load_config(CliOverrides(cwd=ws), home=home,
                       env={"MOCK_API_KEY": "k", "PATH": os.environ["PATH"], "HOME": str(tmp_path)})
     return await ConversationManager().new_conversation(cfg)
@@ -66,7 +67,9 @@ async def _events_until_turn_ends(conv: Conversation) -> AsyncIterator[ev.Event]
 
 async def test_tool_is_offered_to_gpt_5_5_where_codex_puts_it(tmp_path: Path) -> None:
     with ScriptedModelServer([sc.turn(sc.message("hi"), sc.completed())]) as srv:
-        conv = await _conversation(tmp_path, srv)
+        # update_plan is off by default (as in Codex); turned on, it comes first.
+        write_config(tmp_path / "home", srv.base_url, extra="[tools.update_plan]\nenabled = true\n")
+        conv = await _conversation(tmp_path, srv, write=False)
         try:
             await conv.run("hello")
         finally:

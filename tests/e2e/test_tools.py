@@ -135,7 +135,7 @@ def test_update_plan_becomes_todo_list(tmp_path: Path) -> None:
     turns = [sc.turn(sc.function_call("update_plan", plan1, "u1"), sc.completed()),
              sc.turn(sc.function_call("update_plan", plan2, "u2"), sc.completed()),
              sc.turn(sc.message("plan done"), sc.completed())]
-    run, srv = _run(tmp_path, turns)
+    run, srv = _run(tmp_path, turns, extra="[tools.update_plan]\nenabled = true")  # off by default
     assert outputs_of(srv.requests[1].body)["u1"] == "Plan updated"
     kinds = [(e["type"], e.get("item", {}).get("type")) for e in run.events()]
     assert kinds[-3:] == [("item.completed", "agent_message"), ("item.completed", "todo_list"), ("turn.completed", None)]

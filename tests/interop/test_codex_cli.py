@@ -45,7 +45,8 @@ def _normalise(lines: list[dict[str, Any]], ws: Path) -> list[Any]:
 def test_same_scenario_same_jsonl_as_codex(tmp_path: Path) -> None:
     ws_a, ws_b = _workspace(tmp_path / "a"), _workspace(tmp_path / "b")
     with ScriptedModelServer(scenario()) as srv:
-        write_config(tmp_path / "home", srv.base_url)
+        # update_plan is off by default in both; codex_config turns it on for Codex.
+        write_config(tmp_path / "home", srv.base_url, extra="[tools.update_plan]\nenabled = true")
         ours = run_exec(tmp_path / "home", ws_a, "--dangerously-bypass-approvals-and-sandbox", "do the task")
     with ScriptedModelServer(scenario()) as srv:
         theirs = run_codex(tmp_path / "codex-home", ws_b, srv.base_url, "do the task")

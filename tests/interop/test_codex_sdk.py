@@ -29,7 +29,7 @@ def _sdk() -> Path:
 
 
 def drive(tmp_path: Path, srv: ScriptedModelServer, prompts: list[str], *, streamed: bool = False,
-          resume_id: str | None = None) -> dict[str, Any]:
+          resume_id: str | None = None, plan_tool: bool = False) -> dict[str, Any]:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     ws = tmp_path / "ws"
@@ -45,6 +45,7 @@ def drive(tmp_path: Path, srv: ScriptedModelServer, prompts: list[str], *, strea
             "model_providers": {"mock": {"name": "mock", "base_url": srv.base_url, "wire_api": "responses",
                                          "env_key": "MOCK_API_KEY", "request_max_retries": 0,
                                          "stream_max_retries": 0}},
+            **({"tools": {"update_plan": {"enabled": True}}} if plan_tool else {}),
         },
         "env": {"PATH": os.environ["PATH"], "PYCODEX_HOME": str(home), "MOCK_API_KEY": "k",
                 "PYCODEX_PYTHON": sys.executable, "HOME": str(tmp_path)},
@@ -76,7 +77,7 @@ def test_run_command_patch_and_plan_items(tmp_path: Path) -> None:
         sc.turn(sc.message("done"), sc.completed()),
     ]
     with ScriptedModelServer(turns) as srv:
-        r = drive(tmp_path, srv, ["do things"])
+        r = drive(tmp_path, srv, ["do things"], plan_tool=True)  # update_plan is off by default
     items = r["turns"][0]["items"]
     kinds = [i["type"] for i in items]
     assert kinds == ["command_execution", "file_change", "agent_message", "todo_list"]

@@ -55,7 +55,8 @@ def test_same_tool_same_refusals_as_codex(tmp_path: Path) -> None:
     ws_a.mkdir()
     ws_b.mkdir()
     with ScriptedModelServer(_turns()) as ours_srv:
-        write_config(tmp_path / "home", ours_srv.base_url)
+        # As the interop harness gives Codex: update_plan on (it is off by default in both).
+        write_config(tmp_path / "home", ours_srv.base_url, extra="[tools.update_plan]\nenabled = true\n")
         ours = run_exec(tmp_path / "home", ws_a, "ask me", timeout=60)
     with ScriptedModelServer(_turns()) as codex_srv:
         theirs = run_codex(tmp_path / "codex-home", ws_b, codex_srv.base_url, "--enable",

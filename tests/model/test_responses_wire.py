@@ -51,15 +51,19 @@ async def test_request_body_key_order_and_values() -> None:
     req = srv.requests[0]
     assert (req.method, req.path) == ("POST", "/v1/responses")
     body = req.body_json
-    assert list(body) == ["model", "instructions", "input", "tools", "tool_choice", "parallel_tool_calls",
-                          "reasoning", "store", "stream", "include", "prompt_cache_key"]
-    assert body["model"] == "gpt-5.5" and body["instructions"] == "be brief"
-    assert [i["type"] for i in body["input"]] == ["message", "function_call", "function_call_output"]
-    assert body["input"][2] == {"type": "function_call_output", "call_id": "c0", "output": "done"}
+    # Codex 0.169's fields in its order; no `instructions`: they lead `input` as a developer message.
+    assert list(body) == ["model", "stream", "input", "tools", "tool_choice", "parallel_tool_calls",
+                          "reasoning", "store", "include", "prompt_cache_key", "client_metadata"]
+    assert body["model"] == "gpt-5.5"
+    assert body["input"][0] == {"type": "message", "role": "developer",
+                                "content": [{"type": "input_text", "text": "be brief"}]}
+    assert [i["type"] for i in body["input"][1:]] == ["message", "function_call", "function_call_output"]
+    assert body["input"][3] == {"type": "function_call_output", "call_id": "c0", "output": "done"}
     assert body["tools"] == tools and body["tool_choice"] == "auto" and body["parallel_tool_calls"] is True
-    assert body["reasoning"] == {"effort": "high", "summary": "auto"}
+    assert body["reasoning"] == {"effort": "high"}  # no summary unless one is chosen
     assert body["store"] is False and body["stream"] is True
     assert body["include"] == ["reasoning.encrypted_content"] and body["prompt_cache_key"] == "conv-1"
+    assert body["client_metadata"] == {"session_id": "conv-1", "thread_id": "conv-1"}
 
 
 async def test_request_without_reasoning_and_with_schema_and_verbosity() -> None:
@@ -72,7 +76,8 @@ async def test_request_without_reasoning_and_with_schema_and_verbosity() -> None
         await collect(c, p)
     body = srv.requests[0].body_json
     assert "instructions" not in body and "reasoning" not in body and body["include"] == []
-    assert list(body)[-1] == "text"
+    assert body["input"][0]["role"] == "user"  # no instructions: no developer message either
+    assert list(body)[-2:] == ["text", "client_metadata"]
     assert body["text"] == {"verbosity": "low", "format": {
         "type": "json_schema", "name": "codex_output_schema", "strict": True, "schema": schema}}
 

@@ -52,7 +52,7 @@ class CliOverrides:
 class ToolsConfig:
     """Which optional tools are offered."""
 
-    plan: bool = True
+    plan: bool = False  # update_plan: off unless `tools.update_plan.enabled`, as in Codex 0.169
     view_image: bool = True
     web_search: WebSearchMode | None = None  # None: Codex's default, chosen per turn
     apply_patch: bool = True
@@ -91,8 +91,9 @@ class Config:
     approval_policy: AskForApproval
     sandbox_policy: SandboxPolicy
     shell_environment_policy: ShellEnvironmentPolicy
+    # None: the model family's default (and a family that does not take a field never gets it).
     model_reasoning_effort: ReasoningEffort | None = None
-    model_reasoning_summary: ReasoningSummary = ReasoningSummary.AUTO
+    model_reasoning_summary: ReasoningSummary | None = None
     model_verbosity: Verbosity | None = None
     model_context_window: int | None = None
     model_auto_compact_token_limit: int | None = None
@@ -164,7 +165,7 @@ def load_config(
 
     tools_t = t.tools
     tools = ToolsConfig(
-        plan=tools_t.update_plan.enabled if tools_t and tools_t.update_plan else True,
+        plan=bool(tools_t and tools_t.update_plan and tools_t.update_plan.enabled),
         view_image=tools_t.view_image is not False if tools_t else True,
         web_search=configured_web_search(t),
         surface=tools_t.surface if tools_t else None,
@@ -186,7 +187,7 @@ def load_config(
         ),
         shell_environment_policy=t.shell_environment_policy or ShellEnvironmentPolicy(),
         model_reasoning_effort=t.model_reasoning_effort,
-        model_reasoning_summary=t.model_reasoning_summary or ReasoningSummary.AUTO,
+        model_reasoning_summary=t.model_reasoning_summary,
         model_verbosity=t.model_verbosity,
         model_context_window=t.model_context_window,
         model_auto_compact_token_limit=t.model_auto_compact_token_limit,

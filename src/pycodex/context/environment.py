@@ -1,4 +1,11 @@
-"""The `<environment_context>` message: where the agent runs and under which rules."""
+"""The `<environment_context>` message: where the agent runs and what it may touch.
+
+Codex 0.169's form: cwd, shell, date and timezone, then a `<filesystem>` part naming the
+workspace roots and the permission profile (what may be read and written). How commands are
+approved, and the network, are told in the developer `<permissions instructions>` message
+(`context/permissions.py`). Older pycodex wrote `<approval_policy>`/`<sandbox_mode>` here;
+such messages in resumed histories stay as they were.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from pycodex.protocol.models import Message, user_message
-from pycodex.protocol.policies import (
-    AskForApproval,
-    SandboxPolicy,
-    WorkspaceWrite,
-    has_network_access,
-)
+from pycodex.protocol.policies import DangerFullAccess, SandboxPolicy, WorkspaceWrite
 
 ENV_OPEN = "<environment_context>"
 USER_INSTRUCTIONS_OPEN = "<user_instructions>"
@@ -25,48 +27,71 @@ class EnvironmentContext:
     """The facts we tell the model about its environment."""
 
     cwd: Path
-    approval_policy: AskForApproval
-    sandbox_policy: SandboxPolicy
     shell: str
-    writable_roots: tuple[Path, ...] = ()
+    sandbox_policy: SandboxPolicy
+    workspace_roots: tuple[Path, ...] = ()  # cwd first; all writable under workspace-write
+    protected_names: tuple[str, ...] = ()  # kept read-only inside each writable root
 
     def render(self, today: dt.date | None = None) -> str:
         """The XML text of the message."""
         today = today or dt.date.today()
-        lines = [
-            ENV_OPEN,
-            f"  <cwd>{escape(str(self.cwd))}</cwd>",
-            f"  <approval_policy>{self.approval_policy.value}</approval_policy>",
-            f"  <sandbox_mode>{self.sandbox_policy.type}</sandbox_mode>",
-            "  <network_access>"
-            + ("enabled" if has_network_access(self.sandbox_policy) else "restricted")
-            + "</network_access>",
-        ]
-        if isinstance(self.sandbox_policy, WorkspaceWrite):
-            roots = "".join(f"<root>{escape(str(r))}</root>" for r in self.writable_roots)
-            lines.append(f"  <writable_roots>{roots}</writable_roots>")
-        lines += [
-            f"  <shell>{escape(self.shell)}</shell>",
-            f"  <current_date>{today.isoformat()}</current_date>",
-            f"  <timezone>{escape(_timezone())}</timezone>",
-            "</environment_context>",
-        ]
-        return "\n".join(lines)
+        return "\n".join(
+            [
+                ENV_OPEN,
+                f"  <cwd>{escape(str(self.cwd))}</cwd>",
+                f"  <shell>{escape(self.shell)}</shell>",
+                f"  <current_date>{today.isoformat()}</current_date>",
+                f"  <timezone>{escape(_timezone())}</timezone>",
+                f"  {self.filesystem()}",
+                "</environment_context>",
+            ]
+        )
+
+    def filesystem(self) -> str:
+        """The `<filesystem>` part: workspace roots and the permission profile."""
+        roots = "".join(f"<root>{escape(str(r))}</root>" for r in self.workspace_roots)
+        return (
+            f"<filesystem><workspace_roots>{roots}</workspace_roots>"
+            f"{self.permission_profile()}</filesystem>"
+        )
+
+    def permission_profile(self) -> str:
+        """What commands may read and write, as Codex's `<permission_profile>` element."""
+        policy = self.sandbox_policy
+        if isinstance(policy, DangerFullAccess):
+            return '<permission_profile type="disabled"><file_system type="unrestricted" /></permission_profile>'
+        entries = [_entry("read", special=":root")]
+        if isinstance(policy, WorkspaceWrite):
+            entries += [_entry("write", path=r) for r in self.workspace_roots]
+            if not policy.exclude_slash_tmp:
+                entries.append(_entry("write", special=":slash_tmp"))
+            if not policy.exclude_tmpdir_env_var:
+                entries.append(_entry("write", special=":tmpdir"))
+            entries += [
+                _entry("read", path=r / name)
+                for name in self.protected_names
+                for r in self.workspace_roots
+            ]
+        return (
+            '<permission_profile type="managed"><file_system type="restricted">'
+            + "".join(entries)
+            + "</file_system></permission_profile>"
+        )
 
     def message(self) -> Message:
         """The context as a user message."""
         return user_message(self.render())
 
     def differs_from(self, other: EnvironmentContext | None) -> bool:
-        """Whether the model must be told again (the shell does not count)."""
+        """Whether the model must be told again (the shell and the date do not count)."""
         if other is None:
             return True
-        return (self.cwd, self.approval_policy, self.sandbox_policy, self.writable_roots) != (
-            other.cwd,
-            other.approval_policy,
-            other.sandbox_policy,
-            other.writable_roots,
-        )
+        return (self.cwd, self.filesystem()) != (other.cwd, other.filesystem())
+
+
+def _entry(access: str, *, path: Path | None = None, special: str | None = None) -> str:
+    inner = f"<special>{special}</special>" if special else f"<path>{escape(str(path))}</path>"
+    return f'<entry access="{access}">{inner}</entry>'
 
 
 def _timezone() -> str:

@@ -105,6 +105,10 @@ def build_chat_messages(prompt: Prompt) -> list[dict[str, Any]]:
         if isinstance(item, m.Message):
             role = "system" if item.role == "developer" else item.role
             msg: dict[str, Any] = {"role": role, "content": _content(item)}
+            if item.role == "developer" and isinstance(msg["content"], str):
+                # Each part of a developer message is a separate instruction (permissions, then
+                # the configured ones): keep them apart.
+                msg["content"] = "\n\n".join(c.text for c in item.content if isinstance(c, m.InputText))
             if role == "assistant":
                 take_reasoning(msg)
                 open_assistant = msg

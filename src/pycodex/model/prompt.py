@@ -17,7 +17,7 @@ class ModelSettings:
 
     model: str
     effort: ReasoningEffort | None = None
-    summary: ReasoningSummary = ReasoningSummary.AUTO
+    summary: ReasoningSummary = ReasoningSummary.NONE  # NONE: not sent
     verbosity: Verbosity | None = None
     supports_reasoning: bool = False
 

@@ -23,13 +23,16 @@ OUTPUT_SCHEMA_NAME = "codex_output_schema"
 def build_responses_request(
     prompt: Prompt, settings: ModelSettings, conversation_id: str
 ) -> dict[str, Any]:
-    """The JSON body for POST /responses, keys in the order Codex sends them."""
+    """The JSON body for POST /responses: Codex 0.169's fields, in its key order.
+
+    Like Codex, there is no `instructions` field: the base instructions go first in `input`
+    as a developer message (sent every time, never recorded in the history).
+    """
     from pycodex.protocol.json import dump_response_item
 
-    body: dict[str, Any] = {"model": settings.model}
-    if prompt.instructions:
-        body["instructions"] = prompt.instructions
-    body["input"] = [dump_response_item(i) for i in prompt.input]
+    body: dict[str, Any] = {"model": settings.model, "stream": True}
+    head = [_developer_message(prompt.instructions)] if prompt.instructions else []
+    body["input"] = head + [dump_response_item(i) for i in prompt.input]
     body["tools"] = prompt.tools
     body["tool_choice"] = "auto"
     body["parallel_tool_calls"] = prompt.parallel_tool_calls
@@ -41,7 +44,6 @@ def build_responses_request(
             reasoning["summary"] = settings.summary.value
         body["reasoning"] = reasoning
     body["store"] = False
-    body["stream"] = True
     # Encrypted reasoning lets a stateless (store=false) conversation keep its reasoning.
     body["include"] = ["reasoning.encrypted_content"] if settings.supports_reasoning else []
     body["prompt_cache_key"] = conversation_id
@@ -57,7 +59,12 @@ def build_responses_request(
         }
     if text:
         body["text"] = text
+    body["client_metadata"] = {"session_id": conversation_id, "thread_id": conversation_id}
     return body
+
+
+def _developer_message(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": text}]}
 
 
 # ---- decoding (pure) ------------------------------------------------------------------------

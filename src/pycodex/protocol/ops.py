@@ -36,7 +36,7 @@ class UserTurn(WireModel):
     sandbox_policy: SandboxPolicy
     model: str
     effort: ReasoningEffort | None = None
-    summary: ReasoningSummary = ReasoningSummary.AUTO
+    summary: ReasoningSummary | None = None  # None: the session's (configured or the model's default)
     final_output_json_schema: Any = None
 
 

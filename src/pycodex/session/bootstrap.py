@@ -10,7 +10,7 @@ from pycodex import __version__
 from pycodex.context.history import normalize_history
 from pycodex.protocol.events import Event, SessionConfigured
 from pycodex.protocol.rollout import SessionMeta
-from pycodex.session.initial_context import build_initial_context
+from pycodex.session.initial_context import build_initial_context, build_resume_updates
 from pycodex.session.notifier import UserNotifier
 from pycodex.session.services import SessionServices
 from pycodex.session.session import Session
@@ -122,6 +122,8 @@ async def _seed_history(session: Session, tc: TurnContext, initial: InitialHisto
         # A fork is a new thread: its file gets the copied items too.
         await session.persist([i for i in items if i.type != "session_meta"])
     session.record_into_history_only(history)
+    # Settings may differ from the recorded ones (or be told in an older format): say so once.
+    await session.record_conversation_items(build_resume_updates(tc, history))
     session.restore_token_info(last_token_usage(items))
     # After the usage: what was recorded is not charged to the goal again. A fork is a new
     # thread and starts without a goal, as in Codex (goals belong to a thread id).

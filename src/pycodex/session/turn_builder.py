@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pycodex.config.model_family import find_family
+from pycodex.config.model_family import ModelFamily, find_family, resolve_request_options
 from pycodex.context.project_doc import compose_user_instructions, read_project_docs
 from pycodex.context.prompts import load_prompt
 from pycodex.protocol import ops
@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     import httpx
 
     from pycodex.config.config import Config
+    from pycodex.model.prompt import ModelSettings
+    from pycodex.protocol.models import ResponseItem
+    from pycodex.protocol.policies import ReasoningEffort, ReasoningSummary, Verbosity
     from pycodex.session.session import Session
     from pycodex.session.turn_context import TurnContext
 
@@ -29,19 +32,15 @@ def build_turn_context(
 ) -> TurnContext:
     """The session's first TurnContext, from the config."""
     from pycodex.model.client import ModelClient
-    from pycodex.model.prompt import ModelSettings
     from pycodex.session.turn_context import TurnContext
 
     model = model or config.model
     cwd = cwd or config.cwd
     family = find_family(model)
-    settings = ModelSettings(
-        model=model,
-        effort=config.model_reasoning_effort,
-        summary=config.model_reasoning_summary,
-        verbosity=config.model_verbosity,
-        supports_reasoning=family.supports_reasoning,
+    effort, summary, verbosity = (
+        config.model_reasoning_effort, config.model_reasoning_summary, config.model_verbosity
     )
+    settings = _model_settings(model, family, effort, summary, verbosity)
     client = ModelClient(config.model_provider, settings, conversation_id, http, config.env)
     window = config.model_context_window or family.context_window
     limit = config.model_auto_compact_token_limit or family.auto_compact_token_limit
@@ -60,9 +59,12 @@ def build_turn_context(
         tools_config=config.tools,
         shell_environment_policy=config.shell_environment_policy,
         base_instructions=config.base_instructions or load_prompt("base_instructions.md"),
-        effort=config.model_reasoning_effort,
-        summary=config.model_reasoning_summary,
-        verbosity=config.model_verbosity,
+        effort=settings.effort,
+        summary=settings.summary,
+        verbosity=settings.verbosity,
+        chosen_effort=effort,
+        chosen_summary=summary,
+        chosen_verbosity=verbosity,
         user_instructions=user_instructions,
         developer_instructions=config.developer_instructions,
         additional_writable_roots=tuple(config.additional_writable_roots),
@@ -73,6 +75,26 @@ def build_turn_context(
         show_raw_agent_reasoning=config.show_raw_agent_reasoning,
         compact_prompt=config.compact_prompt,
         can_ask_user=config.can_ask_user,
+    )
+
+
+def _model_settings(
+    model: str,
+    family: ModelFamily,
+    effort: ReasoningEffort | None,
+    summary: ReasoningSummary | None,
+    verbosity: Verbosity | None,
+) -> ModelSettings:
+    """What requests carry: the choices over the family's defaults, unsupported fields dropped."""
+    from pycodex.model.prompt import ModelSettings
+
+    opts = resolve_request_options(family, effort, summary, verbosity)
+    return ModelSettings(
+        model=model,
+        effort=opts.effort,
+        summary=opts.summary,
+        verbosity=opts.verbosity,
+        supports_reasoning=opts.reasoning,
     )
 
 
@@ -87,24 +109,22 @@ def _rebuild(
     summary: Any,
 ) -> TurnContext:
     from pycodex.model.client import ModelClient
-    from pycodex.model.prompt import ModelSettings
 
     new_model = model or tc.model
     family = find_family(new_model)
     changes: dict[str, Any] = {"cwd": cwd or tc.cwd}
     if model or effort is not None or summary is not None:
-        settings = ModelSettings(
-            model=new_model,
-            effort=effort if effort is not None else tc.effort,
-            summary=summary if summary is not None else tc.summary,
-            verbosity=tc.verbosity,
-            supports_reasoning=family.supports_reasoning,
-        )
+        effort = effort if effort is not None else tc.chosen_effort
+        summary = summary if summary is not None else tc.chosen_summary
+        settings = _model_settings(new_model, family, effort, summary, tc.chosen_verbosity)
         changes.update(
             model=new_model,
             family=family,
             effort=settings.effort,
             summary=settings.summary,
+            verbosity=settings.verbosity,
+            chosen_effort=effort,
+            chosen_summary=summary,
             client=ModelClient(
                 config.model_provider, settings, session.conversation_id, session.services.http, config.env
             ),
@@ -117,9 +137,15 @@ def _rebuild(
     return tc.with_changes(**changes)
 
 
-async def _record_env_if_changed(session: Session, old: TurnContext, new: TurnContext) -> None:
+async def _record_context_changes(session: Session, old: TurnContext, new: TurnContext) -> None:
+    # As Codex: only what changed is told again, the developer message before the user one.
+    items: list[ResponseItem] = []
+    if new.permissions_context().differs_from(old.permissions_context()):
+        items.append(new.permissions_context().message())
     if new.environment_context().differs_from(old.environment_context()):
-        await session.record_conversation_items([new.environment_context().message()])
+        items.append(new.environment_context().message())
+    if items:
+        await session.record_conversation_items(items)
 
 
 async def turn_context_for_user_turn(
@@ -134,7 +160,7 @@ async def turn_context_for_user_turn(
         final_output_json_schema=op.final_output_json_schema,
     )
     if not session.has_running_task():
-        await _record_env_if_changed(session, tc, new)
+        await _record_context_changes(session, tc, new)
     return new
 
 
@@ -149,5 +175,5 @@ async def apply_override(
         new = new.with_changes(approval_policy=op.approval_policy)
     if op.sandbox_policy is not None:
         new = new.with_changes(sandbox_policy=op.sandbox_policy)
-    await _record_env_if_changed(session, tc, new)
+    await _record_context_changes(session, tc, new)
     return new

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from pycodex.config.model_family import ModelFamily
 from pycodex.context.environment import EnvironmentContext
+from pycodex.context.permissions import PermissionsContext
+from pycodex.exec.sandbox.roots import PROTECTED_NAMES
 from pycodex.protocol.policies import (
     AskForApproval,
     ReasoningEffort,
@@ -36,9 +38,14 @@ class TurnContext:
     tools_config: ToolsConfig
     shell_environment_policy: ShellEnvironmentPolicy
     base_instructions: str
+    # What requests carry (the family's defaults under the configured choices; None/NONE:
+    # not sent), and the choices themselves, kept so a model switch re-resolves them.
     effort: ReasoningEffort | None = None
-    summary: ReasoningSummary = ReasoningSummary.AUTO
+    summary: ReasoningSummary = ReasoningSummary.NONE
     verbosity: Verbosity | None = None
+    chosen_effort: ReasoningEffort | None = None
+    chosen_summary: ReasoningSummary | None = None
+    chosen_verbosity: Verbosity | None = None
     user_instructions: str | None = None
     developer_instructions: str | None = None
     additional_writable_roots: tuple[Path, ...] = ()
@@ -64,14 +71,39 @@ class TurnContext:
             return ()
         return (self.cwd, *self.sandbox_policy.writable_roots, *self.additional_writable_roots)
 
+    def workspace_roots(self) -> tuple[Path, ...]:
+        """cwd and the extra roots the user named, as the environment context lists them."""
+        extra = self.sandbox_policy.writable_roots if isinstance(self.sandbox_policy, WorkspaceWrite) else []
+        roots: list[Path] = []
+        for r in (self.cwd, *extra, *self.additional_writable_roots):
+            if r not in roots:
+                roots.append(r)
+        return tuple(roots)
+
     def environment_context(self) -> EnvironmentContext:
         """The environment facts for this turn."""
         return EnvironmentContext(
             cwd=self.cwd,
-            approval_policy=self.approval_policy,
-            sandbox_policy=self.sandbox_policy,
             shell=self.shell_name,
-            writable_roots=self.writable_roots(),
+            sandbox_policy=self.sandbox_policy,
+            workspace_roots=self.workspace_roots(),
+            protected_names=PROTECTED_NAMES,
+        )
+
+    def permissions_context(self) -> PermissionsContext:
+        """The sandbox and approval facts for this turn."""
+        shown = list(self.workspace_roots())
+        policy = self.sandbox_policy
+        if isinstance(policy, WorkspaceWrite):
+            tmpdir = self.base_env.get("TMPDIR")
+            temp = [] if policy.exclude_slash_tmp else [Path("/tmp")]
+            temp += [Path(tmpdir)] if tmpdir and not policy.exclude_tmpdir_env_var else []
+            shown += [t for t in temp if t not in shown]
+        return PermissionsContext(
+            sandbox_policy=policy,
+            approval_policy=self.approval_policy,
+            writable_roots=tuple(shown),
+            can_ask_user=self.can_ask_user,
         )
 
     def with_changes(self, **changes: Any) -> TurnContext:
