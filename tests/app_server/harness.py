@@ -136,6 +136,17 @@ class RawClient:
             self.proc.wait()
 
 
+def require_sdk() -> Any:
+    """The official SDK module; skipped where it is missing, but a failure in CI (which installs it)."""
+    import pytest
+
+    if os.environ.get("CI"):
+        import openai_codex
+
+        return openai_codex
+    return pytest.importorskip("openai_codex", reason="scripts/setup-tests.sh installs openai-codex==0.163.0")
+
+
 def sdk_config(home: Path, ws: Path, tap: Path, **env: str) -> Any:
     """CodexConfig for the official SDK: pycodex as codex_bin, both directions of the wire
     copied to `tap.in` / `tap.out` for schema checks."""
