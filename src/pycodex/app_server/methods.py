@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from pycodex import __version__
 from pycodex.app_server import params as P
-from pycodex.app_server.catalog import StoredThread, find_stored, list_threads, read_stored
 from pycodex.app_server.connection import Connection
 from pycodex.app_server.history import count_turns, rebuild_turns
 from pycodex.app_server.jsonrpc import INVALID_PARAMS, INVALID_REQUEST, RpcError
@@ -25,6 +24,7 @@ from pycodex.session.conversation import Conversation, ConversationManager
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from pycodex.app_server.catalog import StoredThread
     from pycodex.config.config import Config
 
 log = logging.getLogger(__name__)
@@ -192,6 +192,8 @@ class Methods:
         return self._announce(handle, handle.thread().wire(), config)
 
     async def _stored(self, thread_id: str) -> StoredThread:
+        from pycodex.app_server.catalog import find_stored
+
         home = await self._pycodex_home()
         stored = await asyncio.to_thread(find_stored, home, thread_id)
         if stored is None:
@@ -254,6 +256,8 @@ class Methods:
 
     async def thread_list(self, p: P.ThreadListParams) -> dict[str, Any]:
         """Stored threads, newest first, a page at a time."""
+        from pycodex.app_server.catalog import list_threads
+
         home = await self._pycodex_home()
         threads, cursor = await asyncio.to_thread(list_threads, home, p)
         for t in threads:  # a loaded thread shows its live status
@@ -267,6 +271,8 @@ class Methods:
         handle = self.threads.get(p.thread_id)
         if handle is not None and handle.info.path is None:  # ephemeral: nothing on disk
             return {"thread": handle.thread().wire()}
+        from pycodex.app_server.catalog import read_stored
+
         stored = await self._stored(p.thread_id)
         home = await self._pycodex_home()
         thread = await asyncio.to_thread(read_stored, home, stored, p.include_turns)
