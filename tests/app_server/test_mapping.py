@@ -121,3 +121,19 @@ def test_rebuilt_turns_survive_a_crash_mid_turn() -> None:
     assert first.type == "commandExecution" and first.exit_code == 2 and first.aggregated_output == "boom\n"
     second = turns[1].items[1]
     assert second.type == "commandExecution" and second.status == "failed" and second.exit_code is None
+
+
+def test_output_split_inside_a_character_is_decoded_whole(v2schema: V2Schema) -> None:
+    """Bad input for a naive decoder: a UTF-8 character cut between two output chunks."""
+    import base64
+
+    mapper = _mapper()
+    mapper.reserve_turn("s1")
+    data = "héllo".encode()
+    chunks = [data[:2], data[2:]]  # the é is split
+    outs = _run(mapper, "s1", ev.TaskStarted(),
+                ev.ExecCommandBegin(call_id="c1", command=["echo"], cwd=Path("/w")),
+                *(ev.ExecCommandOutputDelta(call_id="c1", stream=ev.ExecOutputStream.STDOUT,
+                                            chunk=base64.b64encode(c).decode()) for c in chunks))
+    sent = _check(v2schema, outs)
+    assert "".join(p["delta"] for meth, p in sent if meth == "item/commandExecution/outputDelta") == "héllo"

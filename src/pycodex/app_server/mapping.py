@@ -8,6 +8,7 @@ One `EventMapper` per thread. It is told which submission belongs to which turn 
 from __future__ import annotations
 
 import base64
+import codecs
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ class EventMapper:
     _reasoning_key: str | None = None
     _summary_index: int = 0
     _waiting_approvals: int = 0
+    _decoders: dict[str, codecs.IncrementalDecoder] = field(default_factory=dict)
 
     # ---- turns ---------------------------------------------------------------------------
     def reserve_turn(self, sub_id: str) -> str:
@@ -314,11 +316,16 @@ class EventMapper:
     def _on_exec_command_output_delta(self, m: ev.ExecCommandOutputDelta, _sub: str) -> list[Out]:
         if m.call_id not in self._open:
             return []
-        text = base64.b64decode(m.chunk).decode("utf-8", errors="replace")
+        # A character split across two chunks must not turn into two replacement marks.
+        decoder = self._decoders.setdefault(m.call_id, codecs.getincrementaldecoder("utf-8")("replace"))
+        text = decoder.decode(base64.b64decode(m.chunk))
+        if not text:
+            return []
         return [Notify("item/commandExecution/outputDelta",
                        {**self._scope(), "itemId": m.call_id, "delta": text})]
 
     def _on_exec_command_end(self, m: ev.ExecCommandEnd, _sub: str) -> list[Out]:
+        self._decoders.pop(m.call_id, None)
         opened = self._open.get(m.call_id)
         if opened is not None and isinstance(opened.item, w.CommandExecutionItem):
             base = opened.item
