@@ -37,8 +37,9 @@ def test_initialize_gives_what_the_sdk_validates(tmp_path: Path, v2schema: V2Sch
 def test_bad_input_is_answered_and_the_server_goes_on(tmp_path: Path, v2schema: V2Schema) -> None:
     """Bad input, each answered with one error and nothing lost: a request before initialize,
     a line that is not JSON, JSON that is not an object, an unknown method, a second
-    initialize, params of the wrong type and missing, an unknown thread id, a not yet
-    implemented method (goals), a notification nobody knows."""
+    initialize, params of the wrong type and missing, an input item of an unknown type and
+    one without its text, an unknown thread id, a not yet implemented method (goals), a
+    notification nobody knows."""
     with ScriptedModelServer([]) as srv:
         c, _, _ = _client(tmp_path, srv)
         try:
@@ -56,6 +57,7 @@ def test_bad_input_is_answered_and_the_server_goes_on(tmp_path: Path, v2schema: 
             goal = c.request("thread/goal/set", {"threadId": "x", "objective": "y"})
             c.send({"method": "some/notification", "params": {}})
             bad_input = c.request("turn/start", {"threadId": "x", "input": [{"type": "bogus"}]})
+            no_text = c.request("turn/start", {"threadId": "x", "input": [{"type": "text"}]})
             still_fine = c.request("thread/list", {})
         finally:
             c.close_stdin()
@@ -70,6 +72,7 @@ def test_bad_input_is_answered_and_the_server_goes_on(tmp_path: Path, v2schema: 
     assert no_thread["error"]["code"] == -32600 and "0000-no-such-thread" in no_thread["error"]["message"]
     assert goal["error"]["code"] == -32601 and "not implemented" in goal["error"]["message"]
     assert bad_input["error"]["code"] == -32602 and "input.0" in bad_input["error"]["message"]
+    assert no_text["error"]["message"] == "invalid params: input.0.text: Field required"
     assert still_fine["result"]["data"] == []
     for msg in c.messages():  # one line per message, nothing else on stdout
         assert "error" in msg or "result" in msg or "method" in msg

@@ -162,11 +162,28 @@ class CancelLoginParams(V2):
     login_id: StrictStr
 
 
-def field_error(e: ValidationError) -> str:
+def field_error(e: ValidationError, data: Any = None) -> str:
     """The first problem of a validation error, naming the field by its wire path."""
     err = e.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"] if not _is_union_tag(p)) or "params"
-    return f"{loc}: {err['msg']}"
+    parts: list[str] = []
+    node, tag_skipped = data, False
+    for p in err["loc"]:
+        if _is_union_tag(p):
+            continue
+        if not tag_skipped and isinstance(node, dict) and node.get("type") == p:
+            tag_skipped = True  # the member of a tagged union pydantic tried: not a field
+            continue
+        parts.append(str(p))
+        node, tag_skipped = _child(node, p), False
+    return f"{'.'.join(parts) or 'params'}: {err['msg']}"
+
+
+def _child(node: Any, key: str | int) -> Any:
+    if isinstance(node, dict) and isinstance(key, str):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return None
 
 
 def _is_union_tag(part: object) -> bool:

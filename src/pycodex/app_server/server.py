@@ -120,7 +120,7 @@ def parse_params(model: type[BaseModel], params: Any) -> Any:
     try:
         return model.model_validate(params)
     except ValidationError as e:
-        raise rpc.RpcError(rpc.INVALID_PARAMS, f"invalid params: {field_error(e)}") from e
+        raise rpc.RpcError(rpc.INVALID_PARAMS, f"invalid params: {field_error(e, params)}") from e
 
 
 async def serve(transport: Transport, options: ServerOptions) -> int:
