@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+# OpenAI's Python SDK drives `pycodex app-server` in tests/app_server: without its pinned Codex
+# binary (--no-deps; the tests give it codex_bin), plus its own Python dependencies.
+.venv/bin/python -m pip install -q --disable-pip-version-check 'pydantic>=2.12' packaging
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps openai-codex==0.163.0
 missing=()
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v pgrep >/dev/null 2>&1 || missing+=(procps)

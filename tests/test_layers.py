@@ -45,9 +45,12 @@ LAYERS: dict[str, set[str]] = {
                 "tasks"},
     # Surfaces: nothing imports them.
     "testing": {"protocol"},
+    # Codex's JSON-RPC app-server: drives sessions through the Op/Event API only (no state,
+    # no tasks, no turn loop of its own); only the CLI command that starts it imports it.
+    "app_server": {"protocol", "patch", "config", "rollout", "session"},
     "cli": {"protocol", "shell_parse", "state", "context", "patch", "exec", "exec.safety",
             "exec.policy", "exec.sandbox.roots", "model", "config", "rollout", "mcp", "tools",
-            "tasks", "session", "testing"},
+            "tasks", "session", "testing", "app_server"},
     # The package itself: a lazy façade over the session (`pycodex.Conversation`).
     "": {"session"},
 }

@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("pycodex.cli.sandbox_cmd", "sandbox_group"),
     "sessions": ("pycodex.cli.sessions_cmd", "sessions_group"),
     "demo": ("pycodex.cli.demo_cmd", "demo_command"),
+    "app-server": ("pycodex.cli.app_server_cmd", "app_server_command"),
 }
 
 
@@ -38,9 +39,16 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(package_name="pycodex", prog_name="pycodex")
+@click.option("-c", "--config", "config", multiple=True, metavar="key=value",
+              help="Override a config value (app-server; other commands take -c after their name).")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, config: tuple[str, ...]) -> None:
     """pycodex: a coding agent that runs commands and edits files in your workspace."""
+    # The Codex SDKs launch `<bin> --config k=v ... app-server`: the overrides go to app-server.
+    if config and ctx.invoked_subcommand != "app-server":
+        raise click.UsageError("-c/--config before the subcommand is only taken by app-server; "
+                               "put it after the subcommand's name")
+    ctx.obj = {"config": config}
     if ctx.invoked_subcommand is None:
         # Bare `pycodex` will start the TUI; until it exists, it shows what there is.
         click.echo(ctx.get_help())

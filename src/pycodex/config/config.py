@@ -114,6 +114,9 @@ class Config:
     # False where nobody can answer an approval request (exec, batch): a request is declined
     # at once, with the reason in the tool output, instead of waiting forever.
     can_ask_user: bool = True
+    # Who started the session, recorded in its rollout (`session_meta`): the surface and client.
+    originator: str = "pycodex_exec"
+    session_source: str = "exec"
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     warnings: list[str] = field(default_factory=list)  # e.g. unknown keys; shown once by the CLI
 

@@ -268,6 +268,14 @@ class SessionStore:
         rows = rows[:limit]
         return Page(rows, _encode_cursor(rows[-1]) if more and rows else None, skipped)
 
+    def forget(self, path: Path) -> None:
+        """Drop a file's row (it was moved away, e.g. archived)."""
+        with self._tx() as tx:
+            row = tx.execute("SELECT thread_id FROM sessions WHERE path = ?", (str(path),)).fetchone()
+            if row is not None:
+                tx.execute("DELETE FROM messages WHERE thread_id = ?", (row[0],))
+                tx.execute("DELETE FROM sessions WHERE path = ?", (str(path),))
+
     def find(self, thread_id_or_prefix: str) -> Path | None:
         """The rollout of a thread id (or unique prefix)."""
         db = self._connect()

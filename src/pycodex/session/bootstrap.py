@@ -60,12 +60,12 @@ async def bootstrap_session(
                 id=conversation_id,
                 timestamp=_now_iso(),
                 cwd=config.cwd,
-                originator="pycodex_exec",
+                originator=config.originator,
                 cli_version=__version__,
                 model_provider=config.model_provider_id,
                 model=tc.model,
                 forked_from_id=initial.forked_from,
-                source="exec",
+                source=config.session_source,
             )
             recorder = await RolloutRecorder.create(config.home, conversation_id, meta)
 

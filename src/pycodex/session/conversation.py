@@ -86,6 +86,14 @@ class Conversation:
         """Queue an op; returns its submission id."""
         return await self._codex.submit(op)
 
+    async def submit_with_id(self, sub_id: str, op: ops.Op) -> None:
+        """Queue an op under a submission id the caller chose (its events carry that id)."""
+        await self._codex.submit_with_id(ops.Submission(id=sub_id, op=op))
+
+    def finished(self) -> bool:
+        """Whether the conversation has shut down."""
+        return self._codex.loop_finished()
+
     async def next_event(self) -> ev.Event:
         """The next event."""
         return await self._codex.next_event()

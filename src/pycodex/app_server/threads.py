@@ -1,0 +1,232 @@
+"""A loaded thread: its conversation, the task pumping its events to the client, its turns."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pycodex.app_server import wire as w
+from pycodex.app_server.connection import ClientGone, Connection
+from pycodex.app_server.jsonrpc import INVALID_REQUEST, RpcError
+from pycodex.app_server.mapping import ApprovalAsk, EventMapper, Notify, Out
+from pycodex.app_server.params import TurnStartParams
+from pycodex.app_server.settings import TurnSettings, apply_turn_overrides, input_items
+from pycodex.protocol import events as ev
+from pycodex.protocol import ops
+from pycodex.protocol.inputs import InputItem
+from pycodex.protocol.policies import ReviewDecision
+from pycodex.session.conversation import Conversation
+
+log = logging.getLogger(__name__)
+
+# The client's answer to an approval request → pycodex's decision. Anything else declines.
+_DECISIONS = {
+    "accept": ReviewDecision.APPROVED,
+    "acceptForSession": ReviewDecision.APPROVED_FOR_SESSION,
+    "decline": ReviewDecision.DENIED,
+    "cancel": ReviewDecision.ABORT,
+}
+
+
+def decision_of(result: Any) -> ReviewDecision:
+    """The decision in an approval answer; a missing or unknown one is a decline."""
+    decision = result.get("decision") if isinstance(result, dict) else None
+    if isinstance(decision, str):
+        return _DECISIONS.get(decision, ReviewDecision.DENIED)
+    if isinstance(decision, dict) and "acceptWithExecpolicyAmendment" in decision:
+        return ReviewDecision.APPROVED  # no exec-policy file in pycodex: approved this once
+    return ReviewDecision.DENIED
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+@dataclass
+class ThreadInfo:
+    """What a Thread object shows that the session does not change."""
+
+    id: str
+    cwd: str
+    created_at: int
+    model_provider: str
+    path: str | None
+    ephemeral: bool
+    originator: str
+    source: str
+    preview: str = ""
+    forked_from_id: str | None = None
+    name: str | None = None
+
+
+class ThreadHandle:
+    """One loaded thread: turns are started, steered and interrupted here, one at a time."""
+
+    def __init__(self, conv: Conversation, info: ThreadInfo, settings: TurnSettings,
+                 conn: Connection, turns_before: int = 0) -> None:
+        self.conv = conv
+        self.info = info
+        self.settings = settings
+        self.conn = conn
+        self.mapper = EventMapper(info.id, now_ms, turns_started=turns_before)
+        self._subs = itertools.count(1)
+        self._lock = asyncio.Lock()
+        self._asks: set[asyncio.Task[None]] = set()
+        self._pump: asyncio.Task[None] | None = None
+        self.closed = False
+
+    @property
+    def id(self) -> str:
+        """The thread id (the session id)."""
+        return self.info.id
+
+    def start_pump(self) -> None:
+        """Start forwarding the session's events to the client."""
+        self._pump = asyncio.get_running_loop().create_task(self._run_pump(), name=f"pump-{self.id}")
+
+    def active_turn_id(self) -> str | None:
+        """The running turn, or the one submitted and about to start."""
+        if self.mapper.turn is not None:
+            return self.mapper.turn.id
+        return self.mapper.pending_turn()
+
+    def status(self) -> w.ThreadStatus:
+        """Idle, or active while a turn runs."""
+        return w.ThreadStatus(type="active" if self.active_turn_id() else "idle", active_flags=[])
+
+    def thread(self, turns: list[w.Turn] | None = None) -> w.Thread:
+        """The thread as the wire shows it."""
+        i = self.info
+        now = int(time.time())
+        return w.Thread(
+            id=i.id, session_id=i.id, forked_from_id=i.forked_from_id, preview=i.preview,
+            ephemeral=i.ephemeral, model_provider=i.model_provider, model=self.settings.model,
+            reasoning_effort=self.settings.effort.value if self.settings.effort else None,
+            created_at=i.created_at, updated_at=now, recency_at=now, status=self.status(),
+            path=i.path, cwd=str(self.settings.cwd), cli_version=_version(), originator=i.originator,
+            source=i.source, name=i.name, turns=turns or [],
+        )
+
+    # ---- turns ---------------------------------------------------------------------------
+    async def start_turn(self, p: TurnStartParams) -> tuple[w.Turn, Callable[[], Awaitable[None]]]:
+        """Start a turn (or join the running one); returns it, and the submit to run once the
+        client has the reply (so `turn/started` never precedes it)."""
+        async with self._lock:
+            running = self.active_turn_id()
+            if running is not None:
+                items = input_items(p.input, self.settings.cwd)
+                return w.Turn(id=running, status="inProgress"), self._submitter(ops.UserInput(items=items))
+            settings = apply_turn_overrides(self.settings, p)
+            items = input_items(p.input, settings.cwd)
+            self.settings = settings
+            op = ops.UserTurn(
+                items=items, cwd=settings.cwd, approval_policy=settings.approval_policy,
+                sandbox_policy=settings.sandbox_policy, model=settings.model, effort=settings.effort,
+                summary=settings.summary, final_output_json_schema=p.output_schema,
+            )
+            sub = self._sub_id()
+            turn_id = self.mapper.reserve_turn(sub)
+            return w.Turn(id=turn_id, status="inProgress"), self._submitter(op, sub)
+
+    def _sub_id(self) -> str:
+        return f"app-{next(self._subs)}"
+
+    def _submitter(self, op: ops.Op, sub: str | None = None) -> Callable[[], Awaitable[None]]:
+        sub_id = sub or self._sub_id()
+
+        async def submit() -> None:
+            await self.conv.submit_with_id(sub_id, op)
+        return submit
+
+    async def start_compact(self) -> Callable[[], Awaitable[None]]:
+        """Compact the history in a turn of its own (or fold the request into the running one)."""
+        async with self._lock:
+            if self.active_turn_id() is not None:
+                return self._submitter(ops.Compact())
+            sub = self._sub_id()
+            self.mapper.reserve_turn(sub)
+            return self._submitter(ops.Compact(), sub)
+
+    async def steer(self, expected: str, items: list[InputItem]) -> str:
+        """Add input to the running turn."""
+        async with self._lock:
+            running = self.active_turn_id()
+            if running != expected:
+                raise _not_active(expected, running)
+            await self.conv.submit_with_id(self._sub_id(), ops.UserInput(items=items))
+            return expected
+
+    async def interrupt(self, turn_id: str) -> None:
+        """Interrupt the running turn: its commands are killed, it ends `interrupted`."""
+        async with self._lock:
+            running = self.active_turn_id()
+            if running != turn_id:
+                raise _not_active(turn_id, running)
+            await self.conv.submit_with_id(self._sub_id(), ops.Interrupt())
+
+    # ---- events --------------------------------------------------------------------------
+    async def _run_pump(self) -> None:
+        try:
+            while True:
+                event = await self.conv.next_event()
+                if isinstance(event.msg, ev.ShutdownComplete):
+                    return
+                await self._send(self.mapper.map(event))
+        except Exception:  # the pump must not die silently: the client would wait forever
+            log.exception("thread %s: event pump failed", self.id)
+
+    async def _send(self, outs: list[Out]) -> None:
+        for out in outs:
+            if isinstance(out, Notify):
+                await self.conn.notify(out.method, out.params)
+            else:
+                task = asyncio.get_running_loop().create_task(self._ask(out))
+                self._asks.add(task)
+                task.add_done_callback(self._asks.discard)
+
+    async def _ask(self, ask: ApprovalAsk) -> None:
+        try:
+            response = await self.conn.request(ask.method, ask.params)
+            decision = decision_of(response.result) if response.error is None else ReviewDecision.DENIED
+            if response.error is None:
+                await self.conn.notify("serverRequest/resolved", {"threadId": self.id, "requestId": response.id})
+        except ClientGone:
+            decision = ReviewDecision.DENIED  # nobody is left to say yes
+        approved = decision in (ReviewDecision.APPROVED, ReviewDecision.APPROVED_FOR_SESSION)
+        await self._send(self.mapper.approval_answered(ask.call_id, approved))
+        op_type = ops.ExecApproval if ask.kind == "exec" else ops.PatchApproval
+        if not self.conv.finished():
+            await self.conv.submit_with_id(self._sub_id(), op_type(id=ask.event_id, decision=decision))
+
+    # ---- end -----------------------------------------------------------------------------
+    async def close(self) -> None:
+        """Abort the running turn, kill its processes, flush the rollout; wait for all of it."""
+        if self.closed:
+            return
+        self.closed = True
+        if not self.conv.finished():
+            await self.conv.submit_with_id(self._sub_id(), ops.Shutdown())
+        if self._pump is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+        for task in list(self._asks):
+            task.cancel()
+
+
+def _not_active(expected: str, running: str | None) -> RpcError:
+    if running is None:
+        return RpcError(INVALID_REQUEST, f"no active turn (expected `{expected}`)")
+    return RpcError(INVALID_REQUEST, f"expected active turn id `{expected}` but found `{running}`")
+
+
+def _version() -> str:
+    from pycodex import __version__
+
+    return __version__

@@ -1,0 +1,88 @@
+"""The same SDK script against the real `codex app-server` (0.169) and `pycodex app-server`,
+on the same scripted model: the items and final responses match."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pycodex.testing import scenario as sc
+from pycodex.testing.server import ScriptedModelServer
+from tests.app_server.harness import require_sdk, sdk_config, setup_home, tapped
+from tests.app_server.schema import V2Schema
+from tests.interop.codex_bin import codex_binary, codex_config
+
+require_sdk()
+from openai_codex import Codex, CodexConfig  # noqa: E402
+from openai_codex.api import ApprovalMode, Sandbox  # noqa: E402
+
+PATCH = "*** Begin Patch\n*** Add File: made.txt\n+made by the patch\n*** End Patch\n"
+
+
+def _scenario() -> list[sc.Turn]:
+    return [
+        sc.turn(sc.reasoning("planning the work"),
+                sc.function_call("exec_command", {"cmd": "echo hi > out.txt; echo done; exit 3"}, "c1"),
+                sc.completed(input_tokens=100, output_tokens=5)),
+        sc.turn(sc.message("the command said done"), sc.completed(input_tokens=120, output_tokens=7)),
+        sc.turn(sc.custom_tool_call("apply_patch", PATCH, "p1"), sc.completed()),
+        sc.turn(sc.message("patched"), sc.completed()),
+    ]
+
+
+def _script(codex: Any, ws: Path) -> dict[str, Any]:
+    """What an SDK user would do: a thread, two runs, a listing, a read."""
+    thread = codex.thread_start(model="gpt-5.5", cwd=str(ws), sandbox=Sandbox.full_access,
+                                approval_mode=ApprovalMode.deny_all)
+    runs = [thread.run("run a command, then answer"), thread.run("now patch a file")]
+    read = thread.read(include_turns=True)
+    return {
+        "runs": [{"status": r.status.value, "final": r.final_response, "items": [_item(i.root, ws) for i in r.items]}
+                 for r in runs],
+        "listed": len(codex.thread_list().data),
+        "read_turns": [[i.root.type for i in t.items] for t in read.thread.turns],
+        "files": sorted(p.name for p in ws.iterdir()),
+    }
+
+
+def _item(item: Any, ws: Path) -> dict[str, Any]:
+    """The parts of an item both servers must agree on (ids and timings differ by design)."""
+    out: dict[str, Any] = {"type": item.type}
+    if item.type == "userMessage":
+        out["text"] = [c.root.text for c in item.content]
+    elif item.type == "agentMessage":
+        out["text"] = item.text
+    elif item.type == "reasoning":
+        out["summary"] = item.summary
+    elif item.type == "commandExecution":
+        out |= {"command": item.command, "exit": item.exit_code, "output": item.aggregated_output,
+                "status": item.status.value, "cwd": str(item.cwd.root if hasattr(item.cwd, "root") else item.cwd)}
+    elif item.type == "fileChange":
+        out |= {"status": item.status.value,
+                "changes": [(Path(c.path).relative_to(ws).as_posix(), c.kind.root.type, c.diff) for c in item.changes]}
+    return out
+
+
+def test_same_script_same_items_on_codex_and_pycodex(tmp_path: Path, v2schema: V2Schema) -> None:
+    codex_bin = codex_binary()
+    with ScriptedModelServer(_scenario()) as srv:
+        ws = tmp_path / "codex-ws"
+        ws.mkdir()
+        flags = codex_config(srv.base_url)
+        config = CodexConfig(codex_bin=str(codex_bin), config_overrides=tuple(flags[1::2]), cwd=str(ws),
+                             env={"CODEX_HOME": str(tmp_path / "codex-home"), "MOCK_API_KEY": "k"})
+        os.makedirs(tmp_path / "codex-home")
+        with Codex(config) as codex:
+            real = _script(codex, ws)
+    with ScriptedModelServer(_scenario()) as srv:
+        home, ws = setup_home(tmp_path / "py", srv.base_url)
+        with Codex(sdk_config(home, ws, tmp_path / "tap")) as codex:
+            ours = _script(codex, ws)
+    for run in real["runs"] + ours["runs"]:
+        for item in run["items"]:
+            item.pop("cwd", None)  # each side has its own workspace
+    assert ours == real
+    assert ours["runs"][0]["items"][2]["exit"] == 3  # the script did exercise a failing command
+    sent, received = tapped(tmp_path / "tap")
+    v2schema.check_all(sent, received)

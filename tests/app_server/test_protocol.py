@@ -1,0 +1,141 @@
+"""`pycodex app-server` on the wire: handshake, bad input, and the end of input."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from pycodex.testing import scenario as sc
+from pycodex.testing.server import ScriptedModelServer
+from tests.app_server.harness import RawClient, setup_home
+from tests.app_server.schema import V2Schema
+
+
+def _client(tmp_path: Path, srv: ScriptedModelServer) -> tuple[RawClient, Path, Path]:
+    home, ws = setup_home(tmp_path, srv.base_url)
+    return RawClient(home, ws), home, ws
+
+
+def test_initialize_gives_what_the_sdk_validates(tmp_path: Path, v2schema: V2Schema) -> None:
+    with ScriptedModelServer([]) as srv:
+        c, home, _ = _client(tmp_path, srv)
+        try:
+            result = c.initialize()["result"]
+        finally:
+            c.close_stdin()
+            assert c.wait() == 0
+    # The SDK needs a user agent and a server name and version (serverInfo or parsed from it).
+    assert result["userAgent"].startswith("raw_test/")
+    assert result["serverInfo"] == {"name": "pycodex", "version": result["serverInfo"]["version"]}
+    assert result["serverInfo"]["version"]
+    assert result["codexHome"] == str(home)
+    v2schema.check_all(c.sent, c.messages())
+
+
+def test_bad_input_is_answered_and_the_server_goes_on(tmp_path: Path, v2schema: V2Schema) -> None:
+    """Bad input, each answered with one error and nothing lost: a request before initialize,
+    a line that is not JSON, JSON that is not an object, an unknown method, a second
+    initialize, params of the wrong type and missing, an input item of an unknown type and
+    one without its text, an unknown thread id, a not yet implemented method (goals), a
+    notification nobody knows."""
+    with ScriptedModelServer([]) as srv:
+        c, _, _ = _client(tmp_path, srv)
+        try:
+            early = c.request("thread/list", {})
+            c.write_line("this is not json {")
+            parse = c.wait_for(lambda m: m.get("error", {}).get("code") == -32700)
+            c.write_line("[1, 2]")
+            not_object = c.wait_for(lambda m: m.get("error", {}).get("code") == -32600 and m.get("id") is None)
+            c.initialize()
+            again = c.request("initialize", {"clientInfo": {"name": "x", "version": "1"}})
+            unknown = c.request("no/such/method", {})
+            wrong_type = c.request("thread/read", {"threadId": 5})
+            missing = c.request("thread/read", {})
+            no_thread = c.request("thread/read", {"threadId": "0000-no-such-thread"})
+            goal = c.request("thread/goal/set", {"threadId": "x", "objective": "y"})
+            c.send({"method": "some/notification", "params": {}})
+            bad_input = c.request("turn/start", {"threadId": "x", "input": [{"type": "bogus"}]})
+            no_text = c.request("turn/start", {"threadId": "x", "input": [{"type": "text"}]})
+            still_fine = c.request("thread/list", {})
+        finally:
+            c.close_stdin()
+            assert c.wait() == 0
+    assert early["error"] == {"code": -32600, "message": "Not initialized"}
+    assert parse["id"] is None and "parse error" in parse["error"]["message"]
+    assert "JSON object" in not_object["error"]["message"]
+    assert again["error"]["code"] == -32600
+    assert unknown["error"]["code"] == -32601 and "no/such/method" in unknown["error"]["message"]
+    assert wrong_type["error"]["code"] == -32602 and "threadId" in wrong_type["error"]["message"]
+    assert missing["error"]["code"] == -32602 and "threadId" in missing["error"]["message"]
+    assert no_thread["error"]["code"] == -32600 and "0000-no-such-thread" in no_thread["error"]["message"]
+    assert goal["error"]["code"] == -32601 and "not implemented" in goal["error"]["message"]
+    assert bad_input["error"]["code"] == -32602 and "input.0" in bad_input["error"]["message"]
+    assert no_text["error"]["message"] == "invalid params: input.0.text: Field required"
+    assert still_fine["result"]["data"] == []
+    for msg in c.messages():  # one line per message, nothing else on stdout
+        assert "error" in msg or "result" in msg or "method" in msg
+    v2schema.check_all(c.sent, c.messages())
+    assert "Traceback" not in c.stderr()
+
+
+def test_end_of_input_aborts_the_turn_kills_its_command_and_flushes(tmp_path: Path) -> None:
+    """The client goes away mid-turn (stdin closes while a command runs): the turn is
+    aborted, the command killed, the rollout records the abort, and the server exits 0."""
+    marker = tmp_path / "pid"
+    cmd = f"echo $$ > {marker}; exec sleep 300"
+    turns = [sc.turn(sc.function_call("exec_command", {"cmd": cmd, "yield_time_ms": 60000}, "c1"),
+                     sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        c, _, ws = _client(tmp_path, srv)
+        c.initialize()
+        thread = c.request("thread/start", {"cwd": str(ws), "approvalPolicy": "never",
+                                             "sandbox": "danger-full-access"})["result"]["thread"]
+        c.request("turn/start", {"threadId": thread["id"], "input": [{"type": "text", "text": "go"}]})
+        c.wait_for(lambda m: m.get("method") == "item/started" and m["params"]["item"]["type"] == "commandExecution")
+        deadline = time.monotonic() + 10
+        while not (marker.exists() and marker.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pid = int(marker.read_text())
+        start = time.monotonic()
+        c.close_stdin()
+        assert c.wait(timeout=15) == 0
+        took = time.monotonic() - start
+    assert not _alive(pid), "the command outlived the server"
+    assert took < 10
+    rollout = Path(thread["path"]).read_text()
+    assert '"turn_aborted"' in rollout
+    completed = c.notification("turn/completed", timeout=1)
+    assert completed["params"]["turn"]["status"] == "interrupted"
+
+
+def test_stdout_carries_only_protocol_lines(tmp_path: Path, v2schema: V2Schema) -> None:
+    """Bad input in config.toml (an unknown key): logged on stderr and sent as a configWarning
+    notification; stdout holds only protocol lines."""
+    with ScriptedModelServer([sc.turn(sc.message("hi"), sc.completed())]) as srv:
+        home, ws = setup_home(tmp_path, srv.base_url, extra="no_such_key_at_all = 1")
+        c = RawClient(home, ws)
+        c.initialize()
+        thread = c.request("thread/start", {"cwd": str(ws)})["result"]["thread"]
+        c.request("turn/start", {"threadId": thread["id"], "input": [{"type": "text", "text": "hi"}]})
+        c.notification("turn/completed")
+        c.close_stdin()
+        assert c.wait() == 0
+    v2schema.check_all(c.sent, c.messages())
+    for raw in c.raw_stdout:
+        assert isinstance(json.loads(raw), dict)
+    warning = c.notification("configWarning", timeout=1)["params"]
+    assert "no_such_key_at_all" in warning["summary"]
+    assert "no_such_key_at_all" in c.stderr()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its reaper is dead too
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
