@@ -31,7 +31,7 @@ class TurnSettings:
     approval_policy: AskForApproval
     sandbox_policy: SandboxPolicy
     effort: ReasoningEffort | None
-    summary: ReasoningSummary
+    summary: ReasoningSummary | None  # None: the model family's default
 
 
 def invalid(field: str, problem: str) -> RpcError:
