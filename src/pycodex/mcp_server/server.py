@@ -202,16 +202,22 @@ async def serve_stdio(options: ServerOptions) -> int:
 
 
 async def _serve(server: Server[Any], tools: CodexTools, read_stream: Any, write_stream: Any) -> None:
+    import anyio
     from mcp.server.connection import Connection
     from mcp.server.runner import serve_connection
     from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 
+    from pycodex.mcp_server.transport import repair_replies, repaired_stream
+
+    send, receive = repaired_stream()
     # The handshake era only: approvals are server-to-client requests, which the 2026 per-request
     # era forbids. A client that probes `server/discover` first falls back to `initialize`.
     dispatcher: JSONRPCDispatcher[Any] = JSONRPCDispatcher(
-        read_stream, write_stream, inline_methods=frozenset({"initialize"}))
+        receive, write_stream, inline_methods=frozenset({"initialize"}))
     connection = Connection.for_loop(dispatcher)
     tools.peer = ClientPeer(connection)
-    async with server.lifespan(server) as state:
+    async with anyio.create_task_group() as tg, server.lifespan(server) as state:
+        tg.start_soon(repair_replies, read_stream, send)
         await serve_connection(server, dispatcher, connection=connection, lifespan_state=state,
                                init_options=server.create_initialization_options())
+        tg.cancel_scope.cancel()
