@@ -181,6 +181,8 @@ async def serve_stdio(options: ServerOptions) -> int:
     """Serve on stdin/stdout until the client closes stdin (or SIGTERM/SIGINT). Returns 0."""
     from mcp.server.stdio import stdio_server
 
+    from pycodex.mcp_server.transport import StdinLines
+
     tools = CodexTools(options)
     server: Server[Any] = Server("pycodex-mcp-server", version=__version__, title="pycodex",
                                  on_list_tools=tools.list_tools, on_call_tool=tools.call_tool)
@@ -190,7 +192,9 @@ async def serve_stdio(options: ServerOptions) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, lambda: serving.cancel() if serving else None)
     try:
-        async with stdio_server() as (read_stream, write_stream):
+        stdin = await StdinLines.open()
+        # The SDK takes any async iterator of lines (its type names anyio's file wrapper).
+        async with stdio_server(stdin=stdin) as (read_stream, write_stream):  # type: ignore[arg-type]
             await _serve(server, tools, read_stream, write_stream)
     except asyncio.CancelledError:
         log.info("stopped by a signal")
