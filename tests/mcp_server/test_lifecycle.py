@@ -4,7 +4,6 @@ stops its turn and the thread goes on."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from pathlib import Path
@@ -105,4 +104,3 @@ async def test_a_cancelled_call_interrupts_its_turn_and_the_thread_goes_on(tmp_p
     assert text_of(reply) == "back again" and not reply.is_error
     assert reply.structured_content["threadId"] == thread_id
     assert "sleep" in input_texts(bodies[1]) and input_texts(bodies[1])[-1] == "are you there?"
-    assert os.path.exists(pidfile)

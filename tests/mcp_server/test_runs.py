@@ -47,6 +47,8 @@ async def test_codex_runs_a_command_and_returns_the_answer(tmp_path: Path) -> No
     assert first["msg"]["session_id"] == thread_id and first["msg"]["cwd"] == str(ws)
     assert {e["_meta"]["threadId"] for e in rec.events} == {thread_id}
     assert len({e["_meta"]["requestId"] for e in rec.events}) == 1
+    # As in Codex, the turn's events carry the tool call's request id as their submission id.
+    assert all(e["id"] == str(e["_meta"]["requestId"]) for e in rec.events[1:])
     kinds = [e["msg"]["type"] for e in rec.events]
     for kind in ["task_started", "exec_command_begin", "exec_command_end", "agent_message_delta",
                  "agent_message", "task_complete"]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -50,7 +49,6 @@ class ThreadRun:
         self.conv = conv
         self.settings = settings
         self._lock = asyncio.Lock()
-        self._subs = itertools.count(1)
         self._background: set[asyncio.Task[None]] = set()
 
     @property
@@ -61,7 +59,9 @@ class ThreadRun:
     async def run_turn(self, prompt: str, peer: Peer, request_id: str | int) -> TurnOutcome:
         """Submit `prompt` as a turn, stream its events to `peer`, return how it ended."""
         await self._lock.acquire()
-        sub = f"mcp-{request_id}-{next(self._subs)}"
+        # As in Codex, the turn's events carry the tool call's request id (ids are unique
+        # among a connection's calls in flight, and a thread runs one call at a time).
+        sub = str(request_id)
         follow = _Follow(self, peer, request_id, sub)
         handed_over = False
         try:
