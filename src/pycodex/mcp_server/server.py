@@ -120,7 +120,12 @@ class CodexTools:
     async def _reply(self, arguments: dict[str, Any] | None, request_id: str | int) -> types.CallToolResult:
         args = parse_reply_args(arguments)
         _warn_ignored(CODEX_REPLY, args.ignored)
-        thread = self.threads.get(args.thread_id) or await self._load(args.thread_id)
+        thread = self.threads.get(args.thread_id)
+        if thread is not None and thread.conv.finished():
+            # Its session ended (it failed): the recorded thread is loaded afresh.
+            del self.threads[args.thread_id]
+            thread = None
+        thread = thread or await self._load(args.thread_id)
         return _outcome(thread.id, await thread.run_turn(args.prompt, self._peer(), request_id))
 
     async def _load(self, thread_id: str) -> ThreadRun:
