@@ -1,0 +1,1 @@
+"""`pycodex mcp-server`: pycodex served as an MCP server (the `codex` and `codex-reply` tools)."""
