@@ -259,10 +259,11 @@ def test_pycodex_helpers_ignore_a_package_planted_in_the_working_directory(tmp_p
     )
     proc = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "python"), "-c", probe], cwd=ws,
-        capture_output=True, text=True, timeout=30, check=False,
+        capture_output=True, text=True, timeout=90, check=False,
         env={**os.environ, "PYTHONSAFEPATH": "1"},  # the probe itself must not see the plant
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
     environ, cwd = proc.stdout.strip().splitlines()[-2:]
-    assert "sk-probe-secret" not in environ and cwd == "/"
+    assert "sk-probe-secret" not in environ, (environ, proc.stderr)
+    assert cwd == "/", (cwd, proc.stderr)
     assert not (outside / "pwned").exists()
