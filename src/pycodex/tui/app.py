@@ -224,9 +224,11 @@ class PycodexApp(App[None]):
         if self.state.approvals:
             self.popup.close()
             self.composer.display = False
+            self.composer.disabled = True  # no key reaches it until the question is answered
             self.mount(ApprovalPanel(self.state.approvals[0]), before=self.query_one(StatusLine))
 
     def _restore_composer(self) -> None:
+        self.composer.disabled = False
         self.composer.display = True
         self.composer.focus()
 
