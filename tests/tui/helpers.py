@@ -51,12 +51,14 @@ async def until(pilot: Pilot[Any], check: Callable[[], Any], timeout: float = 10
 
 def shown(app: PycodexApp) -> str:
     """The text of every static widget and markdown document on the screen, in order."""
-    from textual.widgets import Markdown, Static
+    from textual.widgets import Markdown, OptionList, Static
 
     parts: list[str] = []
     for widget in app.screen.walk_children():
         if isinstance(widget, Markdown):
             parts.append(widget.source)
+        elif isinstance(widget, OptionList):
+            parts += [str(widget.get_option_at_index(i).prompt) for i in range(widget.option_count)]
         elif isinstance(widget, Static) and widget.display:
             content = widget.content
             parts.append(content.plain if hasattr(content, "plain") else str(content))

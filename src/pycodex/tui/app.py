@@ -75,26 +75,26 @@ class PycodexApp(App[None]):
         self._files: list[str] | None = None
         self._quitting = False
         self.ended_thread_id: str | None = None  # for the resume hint printed on exit
+        # Held directly: `query_one` would search whichever screen is on top (a picker).
         self.popup = Suggestions()
         self.composer = Composer(self.popup)
+        self.working = WorkingLine()
+        self.status_line = StatusLine()
+        self.log_view = VerticalScroll(id="log")
+        self.transcript = Transcript()
 
     # ---- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="log"):
-            yield Transcript()
-        yield WorkingLine()
+        with self.log_view:
+            yield self.transcript
+        yield self.working
         yield self.popup
         yield self.composer
-        yield StatusLine()
-
-    @property
-    def transcript(self) -> Transcript:
-        """The transcript widget."""
-        return self.query_one(Transcript)
+        yield self.status_line
 
     def on_mount(self) -> None:
         """Start (or pick) the session; keep the spinner moving."""
-        self.query_one("#log", VerticalScroll).anchor()
+        self.log_view.anchor()
         self.composer.focus()
         self.set_interval(0.1, self._tick)
         if self._pick_resume:
@@ -106,7 +106,7 @@ class PycodexApp(App[None]):
         self.connect(resume)
 
     def _tick(self) -> None:
-        self.query_one(WorkingLine).refresh_from(self.state, advance=True)
+        self.working.refresh_from(self.state, advance=True)
 
     def notice(self, text: str, tone: str = "info") -> None:
         """Show a notice in the transcript."""
@@ -114,12 +114,12 @@ class PycodexApp(App[None]):
 
     def refresh_status(self) -> None:
         """Redraw the status line (after a local settings change)."""
-        self.query_one(StatusLine).refresh_from(self.state)
+        self.status_line.refresh_from(self.state)
 
     def show_cells(self, cells: list[c.Cell]) -> None:
         """Draw cells the UI added itself."""
         self.transcript.add_cells(cells)
-        self.query_one("#log", VerticalScroll).scroll_end(animate=False)
+        self.log_view.scroll_end(animate=False)
 
     # ---- the session --------------------------------------------------------------------
     @work(exclusive=True, group="connect")
@@ -166,8 +166,8 @@ class PycodexApp(App[None]):
     def _render(self, update: Update) -> None:
         self.transcript.add_cells(update.added)
         self.transcript.changed(update.changed)
-        self.query_one(WorkingLine).refresh_from(self.state)
-        self.query_one(StatusLine).refresh_from(self.state)
+        self.working.refresh_from(self.state)
+        self.status_line.refresh_from(self.state)
         if update.history is not None:
             text = self.history.fetched(update.history.offset,
                                         update.history.entry.text if update.history.entry else None)
@@ -194,7 +194,7 @@ class PycodexApp(App[None]):
                                        summary=s.summary))
         await self.submit(ops.AddToHistory(text=text))
         self.history.record(text)
-        self.query_one(WorkingLine).refresh_from(s)
+        self.working.refresh_from(s)
 
     async def end_session(self) -> None:
         """Shut the conversation down (commands killed, rollout flushed) and wait for it."""
@@ -215,7 +215,7 @@ class PycodexApp(App[None]):
 
     # ---- approvals ----------------------------------------------------------------------
     def _show_approval(self) -> None:
-        panels = self.query(ApprovalPanel)
+        panels = self.screen_stack[0].query(ApprovalPanel)
         if panels:
             if not self.state.approvals:  # the turn ended: the session denied it
                 panels.remove()
@@ -225,7 +225,7 @@ class PycodexApp(App[None]):
             self.popup.close()
             self.composer.display = False
             self.composer.disabled = True  # no key reaches it until the question is answered
-            self.mount(ApprovalPanel(self.state.approvals[0]), before=self.query_one(StatusLine))
+            self.screen_stack[0].mount(ApprovalPanel(self.state.approvals[0]), before=self.status_line)
 
     def _restore_composer(self) -> None:
         self.composer.disabled = False
@@ -235,7 +235,7 @@ class PycodexApp(App[None]):
     @on(ApprovalPanel.Decided)
     async def _decided(self, event: ApprovalPanel.Decided) -> None:
         pending = self.state.take_approval()
-        for panel in self.query(ApprovalPanel):
+        for panel in self.screen_stack[0].query(ApprovalPanel):
             await panel.remove()
         if pending is None:
             self._restore_composer()
@@ -284,7 +284,7 @@ class PycodexApp(App[None]):
             return
         self._quitting = True
         self.composer.disabled = True
-        self.query_one(StatusLine).update("  shutting down…")
+        self.status_line.update("  shutting down…")
         await self.end_session()
         self.exit()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.widgets import OptionList, TextArea
@@ -35,7 +36,7 @@ class Suggestions(OptionList):
         if not items:
             self.remove_class("open")
             return
-        self.add_options([Option(label, id=value) for label, value in items])
+        self.add_options([Option(Text(label), id=value) for label, value in items])
         self.highlighted = 0
         self.add_class("open")
 

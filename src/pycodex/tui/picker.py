@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -55,10 +56,10 @@ class PickerScreen(ModalScreen[str | None]):
         options = self.query_one(OptionList)
         options.clear_options()
         if items:
-            options.add_options([Option(label, id=value) for label, value in items])
+            options.add_options([Option(Text(label), id=value) for label, value in items])
             options.highlighted = 0
         else:
-            options.add_option(Option(self._empty, disabled=True))
+            options.add_option(Option(Text(self._empty), disabled=True))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Search as you type."""
