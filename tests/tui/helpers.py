@@ -36,10 +36,10 @@ def make_app(home: Path, ws: Path, base_url: str, *, prompt: str | None = None,
                       pick_resume=pick_resume)
 
 
-async def until(pilot: Pilot[Any], check: Callable[[], Any], timeout: float = 10.0) -> Any:
+async def until(pilot: Pilot[Any], check: Callable[[], Any], wait: float = 10.0) -> Any:
     """Let the app run until check() is truthy (its value is returned)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + wait
     while True:
         value = check()
         if value:
@@ -74,3 +74,11 @@ async def typed(pilot: Pilot[Any], text: str) -> None:
 def approval_focused(app: PycodexApp) -> bool:
     """Whether an approval is on screen and holds the focus (keys go to it)."""
     return app.focused is not None and app.focused.id == "approval"
+
+
+def git(ws: Path, *args: str) -> None:
+    """Run git in ws (a few milliseconds: tests call it before the app starts)."""
+    import subprocess
+
+    subprocess.run(["git", "-C", str(ws), "-c", "user.email=t@t", "-c", "user.name=t", *args],
+                   check=True, capture_output=True)

@@ -84,7 +84,7 @@ async def test_n_declines_and_t_tells_the_model_what_to_do_instead(
         await typed(pilot, "use ws")
         await pilot.press("enter")
         await until(pilot, lambda: not app.state.running and len(srv.requests) == 3,
-                    timeout=5)
+                    wait=5)
     assert not (outside / "a.txt").exists() and not (outside / "b.txt").exists()
     assert "rejected" in _outputs(srv, 1)[-1].lower() or "denied" in _outputs(srv, 1)[-1].lower()
     texts = [ct["text"] for i in srv.requests[2].body["input"] if i["type"] == "message"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
+import itertools
 import time
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from pycodex.testing import scenario as sc
 from pycodex.testing.fixtures import ModelServerFactory
 from pycodex.tui import cells as c
 from pycodex.tui.picker import PickerScreen
-from tests.tui.helpers import make_app, shown, typed, until
+from tests.tui.helpers import git, make_app, shown, typed, until
 
 
 async def _send(pilot: object, text: str) -> None:
@@ -73,11 +73,10 @@ async def test_diff_shows_changes_and_untracked_files(
         tmp_path: Path, model_server: ModelServerFactory) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
-    git = ["git", "-C", str(ws), "-c", "user.email=a@b", "-c", "user.name=a"]
-    subprocess.run([*git, "init", "-q"], check=True)
+    git(ws, "init", "-q")
     (ws / "tracked.txt").write_text("old\n")
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    git(ws, "add", ".")
+    git(ws, "commit", "-qm", "x")
     (ws / "tracked.txt").write_text("new\n")
     (ws / "fresh.txt").write_text("brand new\n")
     srv = model_server([])
@@ -95,7 +94,7 @@ async def test_at_searches_files_respecting_gitignore_and_inserts_the_path(
     ws = tmp_path / "ws"
     (ws / "src" / "pkg").mkdir(parents=True)
     (ws / "build").mkdir()
-    subprocess.run(["git", "-C", str(ws), "init", "-q"], check=True)
+    git(ws, "init", "-q")
     (ws / ".gitignore").write_text("build/\n")
     (ws / "src" / "pkg" / "widget_main.py").write_text("")
     (ws / "build" / "widget_main.py").write_text("")
@@ -151,11 +150,10 @@ async def test_resume_picker_searches_and_shows_the_history(
                         sc.turn(sc.message("welcome back"), sc.completed())])
     home = tmp_path / "home"
     for prompt in ("about zebras", "something else"):
-        app = make_app(home, tmp_path, srv.base_url, prompt=prompt)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: app.state.tokens and not app.state.running)
-            await app.quit_app()
-        time.sleep(0.01)
+        earlier = make_app(home, tmp_path, srv.base_url, prompt=prompt)
+        async with earlier.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda a=earlier: a.state.tokens and not a.state.running)  # type: ignore[misc]
+            await earlier.quit_app()
     app = make_app(home, tmp_path, srv.base_url, pick_resume=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, PickerScreen) and "something else" in shown(app))
@@ -182,12 +180,12 @@ async def test_a_20000_delta_answer_streams_without_freezing_the_ui(
         app.set_interval(0.05, lambda: ticks.append(time.monotonic()))
         start = time.monotonic()
         await until(pilot, lambda: any(isinstance(x, c.AgentCell) and x.done for x in app.state.cells),
-                    timeout=60)
+                    wait=60)
         await pilot.pause(0.2)
         from pycodex.tui.cell_views import AgentView
 
         await until(pilot, lambda: app.query_one(AgentView)._md.source.endswith("w19999 "))
         took = time.monotonic() - start
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert took < 20, took
     assert max(gaps) < 1.0, max(gaps)  # the loop kept turning: timers ran all along
