@@ -226,10 +226,12 @@ class PycodexApp(App[None]):
             self.composer.display = False
             self.composer.disabled = True  # no key reaches it until the question is answered
             self.screen_stack[0].mount(ApprovalPanel(self.state.approvals[0]), before=self.status_line)
+            self.call_after_refresh(self.log_view.scroll_end, animate=False)
 
     def _restore_composer(self) -> None:
         self.composer.disabled = False
         self.composer.display = True
+        self.call_after_refresh(self.log_view.scroll_end, animate=False)
         self.composer.focus()
 
     @on(ApprovalPanel.Decided)

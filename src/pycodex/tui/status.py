@@ -39,14 +39,19 @@ def approval_label(approval: AskForApproval, sandbox: SandboxPolicy) -> str:
     return f"{approval.value} · {sandbox_mode_of(sandbox).value}"
 
 
-def status_text(state: UIState) -> Text:
-    """model effort · approval · sandbox · cwd · N% context left."""
+def status_text(state: UIState, width: int = 1000) -> Text:
+    """model effort · approval · sandbox · N% context left · cwd (cut from the left to fit)."""
     model = state.model + (f" {state.effort.value}" if state.effort else "")
-    parts = [model, approval_label(state.approval, state.sandbox), short_path(state.cwd)]
+    parts = [model, approval_label(state.approval, state.sandbox)]
     left = state.context_left()
     if left is not None:
         parts.append(f"{left}% context left")
-    return Text("  " + " · ".join(parts), style="dim")
+    head = "  " + " · ".join(parts) + " · "
+    cwd = short_path(state.cwd)
+    room = width - len(head) - 1
+    if len(cwd) > room:
+        cwd = "…" + cwd[-max(room - 1, 8):]
+    return Text(head + cwd, style="dim")
 
 
 def working_text(state: UIState, tick: int, now: float | None = None) -> Text:
@@ -96,7 +101,14 @@ class StatusLine(Static):
 
     def __init__(self) -> None:
         super().__init__("", id="status")
+        self._state: UIState | None = None
 
     def refresh_from(self, state: UIState) -> None:
         """Redraw from the state."""
-        self.update(status_text(state))
+        self._state = state
+        self.update(status_text(state, self.size.width or 80))
+
+    def on_resize(self) -> None:
+        """Fit the line to the new width."""
+        if self._state is not None:
+            self.update(status_text(self._state, self.size.width))
