@@ -55,7 +55,7 @@ def test_answer_approve_decline_status_and_quit_leaving_no_process(
     term.keys("Enter")
     screen = term.wait_for("why: write outside")
     assert "Allow this command?" in screen and "echo done > " in screen and "yes.t" in screen
-    assert "write the files" in screen  # the transcript stays in view above the question
+    term.wait_for("write the files", timeout=2)  # the transcript stays in view above it
     term.keys("y")
     deadline = time.monotonic() + 15
     while not (outside / "yes.txt").exists() or "outside/no.t" not in term.screen():
@@ -66,8 +66,8 @@ def test_answer_approve_decline_status_and_quit_leaving_no_process(
     assert not (outside / "no.txt").exists()
     term.type("/status")
     term.keys("Enter")
-    screen = term.wait_for("/status")
-    assert "Session" in screen and "Tokens" in screen
+    screen = term.wait_for("Tokens")
+    assert "Session" in screen and "Approvals" in screen
     assert pgrep(marker) != []  # the model's command is still running as we quit
     term.keys("C-c")
     time.sleep(0.2)

@@ -156,7 +156,7 @@ class UIState:
             if msg.model_context_window:
                 self.context_window = msg.model_context_window
         elif isinstance(msg, ev.TaskComplete | ev.TurnAborted):
-            self._end_turn(update)
+            self._end_turn(update, killed=isinstance(msg, ev.TurnAborted))
             if isinstance(msg, ev.TurnAborted):
                 self._new(c.InfoCell(text=_aborted_text(msg.reason), tone="warning"), update)
         elif isinstance(msg, ev.UserMessageEvent):
@@ -265,17 +265,18 @@ class UIState:
         self._agent = None
         self._reasoning = None
 
-    def _end_turn(self, update: Update) -> None:
+    def _end_turn(self, update: Update, killed: bool = False) -> None:
         self._close_streams(update)
         self.running = False
         self.turn_started = None
         self.queued = 0
         self.approvals.clear()  # the session denies what was still waiting
-        for cell in list(self._execs.values()):
-            if cell.exit_code is None:
-                cell.exit_code = -1  # killed with the turn
+        if killed:  # an interrupt kills every command; one still running after a finished
+            # turn (a background exec session) keeps its cell until it ends.
+            for cell in self._execs.values():
+                cell.exit_code = -1
                 update.touch(cell)
-        self._execs.clear()
+            self._execs.clear()
         update.turn_ended = True
 
 
