@@ -87,8 +87,10 @@ class WorkingLine(Static):
         """Redraw from the state (advance the spinner on a timer tick)."""
         if advance:
             self._tick += 1
-        self.set_class(state.running, "on")
-        if state.running:
+        # While a question waits for the user nothing is working: the panel says what waits.
+        on = state.running and not state.approvals
+        self.set_class(on, "on")
+        if on:
             self.update(working_text(state, self._tick))
 
 
