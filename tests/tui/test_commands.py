@@ -188,4 +188,6 @@ async def test_a_20000_delta_answer_streams_without_freezing_the_ui(
         took = time.monotonic() - start
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert took < 20, took
-    assert max(gaps) < 1.0, max(gaps)  # the loop kept turning: timers ran all along
+    # The loop kept turning: timers ran all along (2 s allows for a loaded 2-core machine;
+    # a frozen UI stops them for the whole stream).
+    assert max(gaps) < 2.0, max(gaps)
