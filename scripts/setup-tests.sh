@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the tests need beyond pycodex itself: dev tools in ./.venv; strace and pgrep (system
+# What the tests need beyond pycodex itself: dev tools in ./.venv; strace, pgrep and tmux (system
 # packages, as root with apt-get); the real Codex CLI and SDK from npm (~800 MB in .cache/npm,
 # loopback only) for the interop tests and benchmarks. Tests that need a missing piece say so.
 set -euo pipefail
@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)  # the TUI's end-to-end tests drive a real terminal
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "setup-tests: installing system packages: ${missing[*]}" >&2
   apt-get update -qq >/dev/null && apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -51,9 +51,12 @@ LAYERS: dict[str, set[str]] = {
     # `pycodex mcp-server` (the `codex` / `codex-reply` tools over MCP): the same rule as the
     # app-server, conversations through the Op/Event API only; only its CLI command imports it.
     "mcp_server": {"protocol", "config", "rollout", "session"},
+    # The interactive UI (textual): drives sessions through the Op/Event API only, like the
+    # app-server; only the CLI commands that open it import it.
+    "tui": {"protocol", "config", "rollout", "session"},
     "cli": {"protocol", "shell_parse", "state", "context", "patch", "exec", "exec.safety",
             "exec.policy", "exec.sandbox.roots", "model", "config", "rollout", "mcp", "tools",
-            "tasks", "session", "testing", "app_server", "mcp_server"},
+            "tasks", "session", "testing", "app_server", "mcp_server", "tui"},
     # The package itself: a lazy façade over the session (`pycodex.Conversation`).
     "": {"session"},
 }

@@ -55,8 +55,11 @@ def test_help_of_every_listed_command_exits_zero_without_traceback() -> None:
     assert {"sessions list", "sandbox linux", "exec resume"} <= set(checked), checked
 
 
-def test_bare_pycodex_prints_help_and_exits_zero() -> None:
+def test_bare_pycodex_without_a_terminal_says_so_and_help_lists_the_commands() -> None:
+    """Bare `pycodex` opens the interactive UI; bad input: no terminal (pipes) → one line, 2."""
     proc = _run()
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("Usage:") and "Commands:" in proc.stdout
+    assert proc.returncode == 2, proc.stderr
+    assert "needs a terminal" in proc.stderr and proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr
+    helped = _run("--help")
+    assert helped.stdout.startswith("Usage:") and "Commands:" in helped.stdout

@@ -19,7 +19,9 @@ def test_codex_cli_calls_the_codex_tool_of_pycodex(tmp_path: Path) -> None:
     # The outer model (Codex's) calls the tool in Codex's namespace for the server's tools.
     call = sc.function_call("codex", {"prompt": "inner prompt", "sandbox": "danger-full-access"}, "outer1")
     call[0]["item"]["namespace"] = "mcp__pycodex"
-    outer_turns = [sc.turn(call, sc.completed()), sc.turn(sc.message("outer done"), sc.completed())]
+    # Codex does not wait for its MCP servers before the first request: the outer model's call
+    # comes late enough for pycodex's server to be up, even on a loaded machine.
+    outer_turns = [sc.turn(sc.delay(4000), call, sc.completed()), sc.turn(sc.message("outer done"), sc.completed())]
     inner_turns = [sc.turn(sc.message("inner answer"), sc.completed())]
     with ScriptedModelServer(outer_turns) as outer, ScriptedModelServer(inner_turns) as inner:
         home, ws, codex_home = tmp_path / "pycodex-home", tmp_path / "ws", tmp_path / "codex-home"
@@ -42,7 +44,9 @@ def test_codex_cli_calls_the_codex_tool_of_pycodex(tmp_path: Path) -> None:
         inner_bodies = [r.body_json for r in inner.requests]
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    item = next(e["item"] for e in lines if e["type"] == "item.completed" and e["item"]["type"] == "mcp_tool_call")
+    items = [e["item"] for e in lines if e["type"] == "item.completed" and e["item"]["type"] == "mcp_tool_call"]
+    assert items, done.stdout + done.stderr[-2000:]
+    item = items[0]
     assert item["server"] == "pycodex" and item["tool"] == "codex" and item["status"] == "completed"
     assert item["result"]["content"] == [{"type": "text", "text": "inner answer"}]
     thread_id = item["result"]["structured_content"]["threadId"]

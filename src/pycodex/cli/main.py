@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from pycodex.cli.tui_cmd import tui_options
+
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "exec": ("pycodex.cli.exec_cmd", "exec_command"),
     "e": ("pycodex.cli.exec_cmd", "exec_command"),
@@ -16,7 +18,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("pycodex.cli.demo_cmd", "demo_command"),
     "app-server": ("pycodex.cli.app_server_cmd", "app_server_command"),
     "mcp-server": ("pycodex.cli.mcp_server_cmd", "mcp_server_command"),
+    "resume": ("pycodex.cli.tui_cmd", "resume_command"),
 }
+# Subcommands that take the root's flags (the interactive UI's).
+TAKES_ROOT_FLAGS = {"resume", "prompt"}
 
 
 class LazyGroup(click.Group):
@@ -33,6 +38,16 @@ class LazyGroup(click.Group):
         command: Any = getattr(module, target[1])
         return command if isinstance(command, click.Command) else None
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """A first word that names no subcommand is the UI's prompt (`pycodex "fix it"`)."""
+        if args and args[0] not in SUBCOMMANDS and not args[0].startswith("-"):
+            from pycodex.cli.tui_cmd import prompt_command
+
+            return "prompt", prompt_command, args
+        return super().resolve_command(ctx, args)
+
 
 @click.group(
     cls=LazyGroup,
@@ -40,19 +55,31 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(package_name="pycodex", prog_name="pycodex")
-@click.option("-c", "--config", "config", multiple=True, metavar="key=value",
-              help="Override a config value (app-server; other commands take -c after their name).")
+@tui_options
 @click.pass_context
-def cli(ctx: click.Context, config: tuple[str, ...]) -> None:
-    """pycodex: a coding agent that runs commands and edits files in your workspace."""
+def cli(ctx: click.Context, /, **flags: Any) -> None:
+    """pycodex: a coding agent that runs commands and edits files in your workspace.
+
+    Without a subcommand it opens the interactive UI (`pycodex [PROMPT]`).
+    """
+    config: tuple[str, ...] = flags["config"]
+    sub = ctx.invoked_subcommand
     # The Codex SDKs launch `<bin> --config k=v ... app-server`: the overrides go to app-server.
-    if config and ctx.invoked_subcommand != "app-server":
-        raise click.UsageError("-c/--config before the subcommand is only taken by app-server; "
-                               "put it after the subcommand's name")
-    ctx.obj = {"config": config}
-    if ctx.invoked_subcommand is None:
-        # Bare `pycodex` will start the TUI; until it exists, it shows what there is.
-        click.echo(ctx.get_help())
+    if config and sub not in ("app-server", None, *TAKES_ROOT_FLAGS):
+        raise click.UsageError("-c/--config before the subcommand is only taken by app-server "
+                               "and the interactive UI; put it after the subcommand's name")
+    others = [k for k, v in flags.items() if v and k != "config"]
+    if others and sub not in (None, *TAKES_ROOT_FLAGS):
+        flag = others[0].replace("_", "-")
+        raise click.UsageError(f"--{flag} before the subcommand is only taken by the interactive "
+                               "UI; put it after the subcommand's name")
+    from pycodex.cli.tui_cmd import root_options
+
+    ctx.obj = {"config": config, "tui": root_options(flags)}
+    if sub is None:
+        from pycodex.cli.tui_cmd import launch
+
+        ctx.exit(launch(ctx.obj["tui"]))
 
 
 def main() -> None:

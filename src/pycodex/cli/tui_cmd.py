@@ -1,0 +1,162 @@
+"""Bare `pycodex [PROMPT]` and `pycodex resume [--last | ID]`: the interactive UI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pycodex.protocol.policies import AskForApproval, SandboxMode
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+NOT_A_TERMINAL = ("Error: pycodex's interactive UI needs a terminal on stdin and stdout; "
+                  "for scripts and pipes use `pycodex exec`.")
+
+
+def tui_options(f: F) -> F:
+    """Codex's global flags, taken before the prompt (and by `resume` too)."""
+    decorators = [
+        click.option("-c", "--config", "config", multiple=True, metavar="key=value",
+                     help="Override a config value (TOML): key=value."),
+        click.option("-m", "--model", help="Model to use."),
+        click.option("-p", "--profile", help="Config profile to use."),
+        click.option("-s", "--sandbox", type=click.Choice([m.value for m in SandboxMode]),
+                     help="Sandbox policy."),
+        click.option("-a", "--ask-for-approval", "approval",
+                     type=click.Choice([a.value for a in AskForApproval]),
+                     help="When to ask before running commands."),
+        click.option("--full-auto", is_flag=True,
+                     help="Sandboxed writes in the workspace, asking only when needed."),
+        click.option("--dangerously-bypass-approvals-and-sandbox", "--yolo", "yolo", is_flag=True,
+                     help="No sandbox and no approvals. Only in an externally sandboxed environment."),
+        click.option("-C", "--cd", type=click.Path(path_type=Path), help="Working directory."),
+        click.option("--add-dir", multiple=True, type=click.Path(path_type=Path),
+                     help="Another writable root."),
+        click.option("-i", "--image", "images", multiple=True, help="Attach image file(s)."),
+        click.option("--search", is_flag=True, help='Live web search (web_search = "live").'),
+    ]
+    for decorate in reversed(decorators):
+        f = decorate(f)
+    return f
+
+
+@dataclass
+class TuiOptions:
+    """The flags, merged from the root and the subcommand (the subcommand's win)."""
+
+    config: list[str] = field(default_factory=list)
+    model: str | None = None
+    profile: str | None = None
+    sandbox: str | None = None
+    approval: str | None = None
+    full_auto: bool = False
+    yolo: bool = False
+    cd: Path | None = None
+    add_dir: list[Path] = field(default_factory=list)
+    images: list[Path] = field(default_factory=list)
+    search: bool = False
+
+    def merged(self, **given: Any) -> TuiOptions:
+        """These options with a subcommand's given on top."""
+        out = TuiOptions(**self.__dict__)
+        for key, value in given.items():
+            if key in ("config", "add_dir"):
+                setattr(out, key, [*getattr(out, key), *value])
+            elif key == "images":
+                out.images = [*out.images, *(Path(p) for v in value for p in v.split(",") if p)]
+            elif value:
+                setattr(out, key, value)
+        return out
+
+
+def root_options(params: dict[str, Any]) -> TuiOptions:
+    """The root group's flags."""
+    return TuiOptions().merged(**params)
+
+
+@click.command("prompt", context_settings={"help_option_names": ["-h", "--help"]}, hidden=True)
+@click.argument("prompt", required=False)
+@tui_options
+@click.pass_context
+def prompt_command(ctx: click.Context, /, prompt: str | None, **flags: Any) -> None:
+    """`pycodex PROMPT [flags]`: open the UI and send PROMPT at once."""
+    base: TuiOptions = ctx.obj["tui"]
+    sys.exit(launch(base.merged(**flags), prompt=prompt))
+
+
+@click.command("resume", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("session_id", required=False)
+@click.option("--last", is_flag=True, help="Continue the most recent session.")
+@tui_options
+@click.pass_context
+def resume_command(ctx: click.Context, /, session_id: str | None, last: bool, **flags: Any) -> None:
+    """Continue a recorded session: pick one, the --last one, or SESSION_ID."""
+    base: TuiOptions = (ctx.obj or {}).get("tui") or TuiOptions()
+    which = "--last" if last else session_id
+    sys.exit(launch(base.merged(**flags), resume=which, pick=which is None))
+
+
+def launch(opts: TuiOptions, *, prompt: str | None = None, resume: str | None = None,
+           pick: bool = False) -> int:
+    """Check the terminal, load the config, run the UI; returns the exit code."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(NOT_A_TERMINAL, file=sys.stderr)
+        return 2
+    from pycodex.cli.exec_run import ExecError
+
+    try:
+        config, resume_path = _prepare(opts, resume)
+        missing = [p for p in opts.images if not p.is_file()]
+        if missing:
+            raise ExecError(f"image not found: {missing[0]}")
+    except ExecError as e:
+        for line in str(e).splitlines() or [""]:
+            print(f"Error: {line}", file=sys.stderr)
+        return 1
+    from pycodex.tui.launch import LaunchOptions, run_tui
+
+    return run_tui(config, LaunchOptions(prompt=prompt, images=opts.images, resume=resume_path,
+                                         pick_resume=pick))
+
+
+def _prepare(opts: TuiOptions, resume: str | None) -> tuple[Any, Path | None]:
+    from pycodex.cli.exec_run import ExecError, _check_api_key, _resume_history
+    from pycodex.config.config import CliOverrides, ConfigError, load_config
+    from pycodex.config.home import ensure_home
+
+    sandbox = SandboxMode(opts.sandbox) if opts.sandbox else None
+    approval = AskForApproval(opts.approval) if opts.approval else None
+    if opts.full_auto:
+        sandbox = sandbox or SandboxMode.WORKSPACE_WRITE
+        approval = approval or AskForApproval.ON_REQUEST
+    if opts.yolo:
+        sandbox, approval = SandboxMode.DANGER_FULL_ACCESS, AskForApproval.NEVER
+    raw = [*opts.config, 'web_search="live"'] if opts.search else list(opts.config)
+    cli = CliOverrides(model=opts.model, cwd=opts.cd, approval_policy=approval,
+                       sandbox_mode=sandbox, profile=opts.profile, add_dirs=opts.add_dir, raw=raw)
+    resume_path: Path | None = None
+    try:
+        config = load_config(cli)
+        ensure_home(config.home)
+        if resume is not None:
+            initial, recorded_model = _resume_history(config, resume)
+            resume_path = initial.rollout_path
+            if opts.model is None and recorded_model:
+                cli.model = recorded_model
+                config = load_config(cli)
+    except ConfigError as e:
+        raise ExecError(str(e)) from e
+    for warning in config.warnings:
+        print(warning, file=sys.stderr)
+    if not config.cwd.is_dir():
+        raise ExecError(f"working directory {config.cwd} does not exist")
+    config.can_ask_user = True  # a person is at the keyboard
+    config.originator = "pycodex_tui"
+    config.session_source = "cli"
+    _check_api_key(config)
+    return config, resume_path
