@@ -231,6 +231,7 @@ async def test_input_sent_during_a_review_is_answered_after_it(tmp_path: Path) -
     assert kinds.index("exited_review_mode") < kinds.index("user_message")
     assert kinds.count("task_complete") == 1 and kinds[-1] == "task_complete"
     assert result.final_message == "answered after the review"
+    assert result.text is not None and result.text.startswith("f now adds two.\n\nReview comment:")
 
 
 async def test_interrupted_review_exits_review_mode_before_turn_aborted(tmp_path: Path) -> None:
@@ -249,7 +250,7 @@ async def test_interrupted_review_exits_review_mode_before_turn_aborted(tmp_path
     kinds = [e.msg.type for e in result.events]
     assert kinds.index("exited_review_mode") < kinds.index("turn_aborted")
     assert kinds.count("exited_review_mode") == 1 and "task_complete" not in kinds
-    assert result.output is None
+    assert result.output is None and result.text is None
     summary = [t for t in input_texts(srv.requests[1].body) if t.startswith("<user_action>")]
     assert len(summary) == 1 and "<results>\nNone." in summary[0]
     assert later.final_message == "next turn"

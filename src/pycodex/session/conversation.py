@@ -69,12 +69,8 @@ class ReviewResult(RunResult):
     """What one `review` produced: a RunResult (`final_message` is the rendered review) and
     the structured review."""
 
-    output: ev.ReviewOutputEvent | None = None
-
-    @property
-    def text(self) -> str | None:
-        """The review as Codex renders it (the overall explanation, then the findings)."""
-        return self.final_message
+    output: ev.ReviewOutputEvent | None = None  # None: the review did not finish
+    text: str | None = None  # as Codex renders it: the overall explanation, then the findings
 
 
 class ReviewError(Exception):
@@ -172,7 +168,8 @@ class Conversation:
 
         The reviewer works in a history of its own; the conversation keeps a summary of its
         result. `ReviewResult.output` is the structured review (None when it did not finish),
-        `ReviewResult.text` the review as Codex renders it. Approvals and questions are handled
+        `ReviewResult.text` the review as Codex renders it; `final_message` is the turn's last
+        answer (input sent during the review is answered after it). Approvals and questions are handled
         as in `run`. A target that cannot be reviewed (not a git repository, an unknown branch
         or commit, empty instructions) raises `ReviewError` and sends nothing to the model.
         Call `review` when no turn is running: a running one would be replaced.
@@ -183,9 +180,14 @@ class Conversation:
         refused = await self._drive(sub_id, result, approve, answer, refusable=True)
         if refused is not None:
             raise ReviewError(refused)
+        exited = False
         for event in result.events:
-            if event.id == sub_id and isinstance(event.msg, ev.ExitedReviewMode):
-                result.output = event.msg.review_output
+            if event.id != sub_id:
+                continue
+            if isinstance(event.msg, ev.ExitedReviewMode):
+                exited, result.output = True, event.msg.review_output
+            elif exited and isinstance(event.msg, ev.AgentMessage) and result.text is None:
+                result.text = event.msg.message  # the review's own message, not a later answer
         return result
 
     async def _drive(
