@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from pycodex.cli.exec_review import ReviewArgs
 from pycodex.protocol.policies import AskForApproval, SandboxMode
 
 
@@ -34,6 +35,7 @@ class ExecOptions:
     ephemeral: bool = False
     resume: str | None = None  # thread id, or "--last"
     color: str = "auto"
+    review: ReviewArgs | None = None  # `exec review`: its flags
 
 
 def _split_images(values: tuple[str, ...]) -> list[Path]:
@@ -76,6 +78,10 @@ def _split_images(values: tuple[str, ...]) -> list[Path]:
 @click.option("--ephemeral", is_flag=True, help="Do not record this session.")
 @click.option("--last", is_flag=True, help="With `resume`: the most recent session.")
 @click.option("--color", type=click.Choice(["always", "never", "auto"]), default="auto")
+@click.option("--uncommitted", is_flag=True, help="exec review: staged, unstaged and untracked changes.")
+@click.option("--base", metavar="BRANCH", help="exec review: the changes against this base branch.")
+@click.option("--commit", metavar="SHA", help="exec review: the changes one commit introduced.")
+@click.option("--title", help="exec review: the commit's title, shown with it.")
 @click.option("--thread-source", hidden=True, help="Who started the thread (sent by the Codex SDK).")
 @click.option("--cyber-access-program", hidden=True, help="Accepted for Codex SDK compatibility.")
 def exec_command(
@@ -99,13 +105,25 @@ def exec_command(
     ephemeral: bool,
     last: bool,
     color: str,
+    uncommitted: bool,
+    base: str | None,
+    commit: str | None,
+    title: str | None,
     thread_source: str | None,
     cyber_access_program: str | None,
 ) -> None:
-    """Run a task: `exec [PROMPT|-]` or `exec resume [SESSION_ID|--last] [PROMPT]`."""
+    """Run a task: `exec [PROMPT|-]`, `exec resume [SESSION_ID|--last] [PROMPT]`, or
+    `exec review [--uncommitted | --base BRANCH | --commit SHA [--title T] | PROMPT|-]`."""
     positional = list(args)
     resume: str | None = None
-    if positional and positional[0] == "resume":
+    flags = ReviewArgs(uncommitted=uncommitted, base=base, commit=commit, title=title)
+    review: ReviewArgs | None = None
+    if positional and positional[0] == "review":
+        positional.pop(0)
+        review = flags
+    elif flags.given():
+        raise click.UsageError("--uncommitted, --base, --commit and --title are options of `exec review`")
+    if positional and positional[0] == "resume" and review is None:
         positional.pop(0)
         if last:
             resume = "--last"
@@ -115,6 +133,10 @@ def exec_command(
             raise click.UsageError("resume needs a SESSION_ID or --last")
     if len(positional) > 1:
         raise click.UsageError(f"unexpected extra arguments: {' '.join(positional[1:])}")
+    if review is not None:
+        review.check(positional[0] if positional else None)
+        if images or output_schema is not None:
+            raise click.UsageError("exec review takes no --image or --output-schema")
     opts = ExecOptions(
         prompt=positional[0] if positional else None,
         json=json_mode,
@@ -136,6 +158,7 @@ def exec_command(
         ephemeral=ephemeral,
         resume=resume,
         color=color,
+        review=review,
     )
     from pycodex.cli.exec_run import run_exec
 

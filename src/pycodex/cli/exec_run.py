@@ -14,6 +14,7 @@ from pycodex.protocol.policies import AskForApproval, SandboxMode
 
 if TYPE_CHECKING:
     from pycodex.config.config import Config
+    from pycodex.protocol.events import ReviewTarget
     from pycodex.session.codex import InitialHistory
 
 
@@ -23,15 +24,32 @@ class ExecError(Exception):
 
 def run_exec(opts: ExecOptions) -> int:
     """Run the task; returns the process exit code."""
+    review: ReviewTarget | None = None
     try:
-        prompt = _read_prompt(opts)
+        if opts.review is not None:
+            review = _review_target(opts)
+            prompt = None
+        else:
+            prompt = _read_prompt(opts)
         config, initial = _prepare(opts)
         schema = _load_schema(opts.output_schema)
     except ExecError as e:
         for line in str(e).splitlines() or [""]:  # a config error may list several problems
             print(f"Error: {line}", file=sys.stderr)
         return 1
-    return asyncio.run(_run(opts, config, initial, prompt, schema))
+    return asyncio.run(_run(opts, config, initial, prompt, schema, review))
+
+
+def _review_target(opts: ExecOptions) -> ReviewTarget:
+    """`exec review`'s target; its instructions come from PROMPT, or stdin for `-`."""
+    from pycodex.cli.exec_review import NOTHING_TO_REVIEW
+
+    assert opts.review is not None
+    instructions = sys.stdin.read() if opts.prompt == "-" else opts.prompt
+    target = opts.review.target(instructions)
+    if target is None:
+        raise ExecError(NOTHING_TO_REVIEW)
+    return target
 
 
 def _read_prompt(opts: ExecOptions) -> str | None:
@@ -157,12 +175,28 @@ def _load_schema(path: Path | None) -> Any:
 
 
 async def _run(
-    opts: ExecOptions, config: Config, initial: InitialHistory | None, prompt: str | None, schema: Any
+    opts: ExecOptions,
+    config: Config,
+    initial: InitialHistory | None,
+    prompt: str | None,
+    schema: Any,
+    review: ReviewTarget | None = None,
 ) -> int:
     from pycodex.protocol import events as ev
     from pycodex.protocol import ops
     from pycodex.protocol.inputs import InputItem, LocalImageInput, TextInput
     from pycodex.session.codex import Codex
+
+    review_op: ops.Review | None = None
+    if review is not None:
+        from pycodex.tasks.review_target import ReviewTargetError, resolve_review
+
+        try:  # checked before a session (and its rollout) exists; the session checks again
+            await resolve_review(ev.ReviewRequest(target=review), config.cwd)
+        except ReviewTargetError as e:
+            print(f"Error: cannot review: {e}", file=sys.stderr)
+            return 1
+        review_op = ops.Review(review_request=ev.ReviewRequest(target=review))
 
     if opts.json:
         from pycodex.cli.output_jsonl import JsonlOutput
@@ -209,6 +243,8 @@ async def _run(
     if prompt:
         items.append(TextInput(text=prompt))
     pending_event = None
+    first_sub: str | None = None
+    started = False
     while True:
         # Drain whatever is queued before sleeping again: one wake-up per burst, not per delta.
         event = pending_event or await codex.next_event()
@@ -217,8 +253,10 @@ async def _run(
         msg = event.msg
         if isinstance(msg, ev.SessionConfigured) and not submitted:
             submitted = True
-            if items and stop_signal is None:
-                await codex.submit(
+            if review_op is not None and stop_signal is None:
+                first_sub = await codex.submit(review_op)
+            elif items and stop_signal is None:
+                first_sub = await codex.submit(
                     ops.UserTurn(
                         items=items,
                         cwd=config.cwd,
@@ -232,8 +270,12 @@ async def _run(
                 )
             else:
                 await shut_down()
+        elif isinstance(msg, ev.TaskStarted):
+            started = True
         elif isinstance(msg, ev.TaskComplete | ev.TurnAborted):
             await shut_down()
+        elif isinstance(msg, ev.ErrorEvent) and not started and event.id == first_sub:
+            await shut_down()  # refused before it began (a review target that no longer checks out)
         elif isinstance(msg, ev.ShutdownComplete):
             break
     out.finish()

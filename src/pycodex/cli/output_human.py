@@ -63,6 +63,8 @@ class HumanOutput:
         self._spin(False)
         if isinstance(msg, ev.UserMessageEvent):
             p(f"[bold]user[/] {self._esc(msg.message)}")
+        elif isinstance(msg, ev.EnteredReviewMode):
+            p(f"[bold]review[/] {self._esc(msg.user_facing_hint or '')}")
         elif isinstance(msg, ev.AgentReasoning):
             if not self._config.hide_agent_reasoning:
                 p(f"[dim italic]thinking: {self._esc(msg.text)}[/]")

@@ -393,14 +393,57 @@ class ConversationPath(WireModel):
     path: Path
 
 
+# ---- review mode: what to review (Codex's `ReviewTarget`, tagged by `type`), the request, and
+# the reviewer's structured answer.
+class UncommittedChangesTarget(WireModel):
+    """Staged, unstaged and untracked changes of the working tree."""
+
+    type: Literal["uncommittedChanges"] = "uncommittedChanges"
+
+
+class BaseBranchTarget(WireModel):
+    """What the current branch would merge into `branch` (the diff against their merge base)."""
+
+    type: Literal["baseBranch"] = "baseBranch"
+    branch: str
+
+
+class CommitTarget(WireModel):
+    """The changes one commit introduced; `title` is shown with it."""
+
+    type: Literal["commit"] = "commit"
+    sha: str
+    title: str | None = None
+
+
+class CustomTarget(WireModel):
+    """Free-form review instructions."""
+
+    type: Literal["custom"] = "custom"
+    instructions: str
+
+
+ReviewTarget = Annotated[
+    UncommittedChangesTarget | BaseBranchTarget | CommitTarget | CustomTarget,
+    Field(discriminator="type"),
+]
+
+
 class ReviewRequest(WireModel):
-    prompt: str
-    user_facing_hint: str = ""
+    target: ReviewTarget
+    user_facing_hint: str | None = None
+
+
+# Codex's field types: line numbers are u32, the priority an i32, and every field is required,
+# so an answer missing one is not a structured review.
+_U32 = Annotated[int, Field(ge=0, le=2**32 - 1)]
+_I32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+_F32 = Annotated[float, Field(allow_inf_nan=False)]  # JSON has no NaN
 
 
 class ReviewLineRange(WireModel):
-    start: int
-    end: int
+    start: _U32
+    end: _U32
 
 
 class ReviewCodeLocation(WireModel):
@@ -411,16 +454,16 @@ class ReviewCodeLocation(WireModel):
 class ReviewFinding(WireModel):
     title: str
     body: str
-    confidence_score: float = 0.0
-    priority: int = 0
+    confidence_score: _F32
+    priority: _I32
     code_location: ReviewCodeLocation
 
 
 class ReviewOutputEvent(WireModel):
-    findings: list[ReviewFinding] = Field(default_factory=list)
-    overall_correctness: str = ""
-    overall_explanation: str = ""
-    overall_confidence_score: float = 0.0
+    findings: list[ReviewFinding]
+    overall_correctness: str
+    overall_explanation: str
+    overall_confidence_score: _F32
 
 
 class EnteredReviewMode(ReviewRequest):

@@ -28,6 +28,7 @@ from pycodex.state import TaskKind
 
 if TYPE_CHECKING:
     from pycodex.config.config import Config
+    from pycodex.protocol.events import ReviewRequest
     from pycodex.rollout.reader import LoadedRollout
     from pycodex.session.turn_context import TurnContext
 
@@ -187,9 +188,7 @@ async def submission_loop(
             elif isinstance(op, ops.Compact):
                 await _compact(session, tc, sub.id)
             elif isinstance(op, ops.Review):
-                await session.send_event(
-                    sub.id, ErrorEvent(message="review mode is not available in this version")
-                )
+                await _review(session, tc, sub.id, op.review_request)
             elif isinstance(op, ops.Shutdown):
                 await session.shutdown()
                 session.send_event_nowait(sub.id, ShutdownComplete())
@@ -228,3 +227,27 @@ async def _compact(session: Session, tc: TurnContext, sub_id: str) -> None:
     if session.inject_input([user_message(load_prompt("compact.md"))]):
         return
     await session.spawn_task(tc, sub_id, TaskKind.COMPACT, run_compact_task)
+
+
+async def _review(session: Session, tc: TurnContext, sub_id: str, request: ReviewRequest) -> None:
+    """Start a Review task (replacing a running turn, as Codex does) once its target checks out;
+    a target that does not gets one error and no task, no model request."""
+    from pycodex.protocol.events import CodexErrorInfo
+    from pycodex.tasks.review import run_review_task
+    from pycodex.tasks.review_target import ReviewTargetError, resolve_review
+
+    if session.stopped_reason():
+        session.send_event_nowait(sub_id, ErrorEvent(message=f"session stopped: {session.stopped_reason()}"))
+        return
+    try:
+        review = await resolve_review(request, tc.cwd)
+    except ReviewTargetError as e:
+        await session.send_event(
+            sub_id, ErrorEvent(message=f"cannot review: {e}", codex_error_info=CodexErrorInfo.BAD_REQUEST)
+        )
+        return
+
+    async def runner(s: Session, t: TurnContext, sid: str) -> None:
+        await run_review_task(s, t, sid, review)
+
+    await session.spawn_task(tc, sub_id, TaskKind.REVIEW, runner)

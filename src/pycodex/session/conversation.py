@@ -64,6 +64,19 @@ class RunResult:
     questions: list[QuestionOutcome] = field(default_factory=list)
 
 
+@dataclass
+class ReviewResult(RunResult):
+    """What one `review` produced: a RunResult (`final_message` is the rendered review) and
+    the structured review."""
+
+    output: ev.ReviewOutputEvent | None = None  # None: the review did not finish
+    text: str | None = None  # as Codex renders it: the overall explanation, then the findings
+
+
+class ReviewError(Exception):
+    """A review that could not start (its target cannot be reviewed); one line for the user."""
+
+
 class Conversation:
     """One conversation: submit ops and read its events (or call `run`)."""
 
@@ -128,9 +141,6 @@ class Conversation:
         available, and each is listed in `RunResult.questions` with the note `NO_ANSWERER`.
         Call `run` when no turn is running; `turn` overrides the turn's settings (cwd, approval_policy, model, ...).
         """
-        from pycodex.protocol import exec_events as xe
-        from pycodex.protocol.exec_jsonl import JsonlMapper
-
         items = [TextInput(text=prompt)] if isinstance(prompt, str) else prompt
         tc = {
             "cwd": self.config.cwd,
@@ -142,8 +152,56 @@ class Conversation:
             **turn,
         }
         sub_id = await self.submit(ops.UserTurn(items=items, **tc))
-        mapper = JsonlMapper()
         result = RunResult(final_message=None)
+        await self._drive(sub_id, result, approve, answer, refusable=False)
+        return result
+
+    async def review(
+        self,
+        target: ev.ReviewTarget,
+        *,
+        user_facing_hint: str | None = None,
+        approve: Approver | None = None,
+        answer: Answerer | None = None,
+    ) -> ReviewResult:
+        """Run a code review of `target` and wait for it to end.
+
+        The reviewer works in a history of its own; the conversation keeps a summary of its
+        result. `ReviewResult.output` is the structured review (None when it did not finish),
+        `ReviewResult.text` the review as Codex renders it; `final_message` is the turn's last
+        answer (input sent during the review is answered after it). Approvals and questions are handled
+        as in `run`. A target that cannot be reviewed (not a git repository, an unknown branch
+        or commit, empty instructions) raises `ReviewError` and sends nothing to the model.
+        Call `review` when no turn is running: a running one would be replaced.
+        """
+        request = ev.ReviewRequest(target=target, user_facing_hint=user_facing_hint)
+        sub_id = await self.submit(ops.Review(review_request=request))
+        result = ReviewResult(final_message=None)
+        refused = await self._drive(sub_id, result, approve, answer, refusable=True)
+        if refused is not None:
+            raise ReviewError(refused)
+        exited = False
+        for event in result.events:
+            if event.id != sub_id:
+                continue
+            if isinstance(event.msg, ev.ExitedReviewMode):
+                exited, result.output = True, event.msg.review_output
+            elif exited and isinstance(event.msg, ev.AgentMessage) and result.text is None:
+                result.text = event.msg.message  # the review's own message, not a later answer
+        return result
+
+    async def _drive(
+        self, sub_id: str, result: RunResult, approve: Approver | None, answer: Answerer | None,
+        *, refusable: bool,
+    ) -> str | None:
+        """Follow a submission until its task ends, answering approvals and questions. A
+        refusable one (a review) may instead be refused with one error before its task starts:
+        that error is returned."""
+        from pycodex.protocol import exec_events as xe
+        from pycodex.protocol.exec_jsonl import JsonlMapper
+
+        mapper = JsonlMapper()
+        started = False
         while True:
             event = await self.next_event()
             result.events.append(event)
@@ -164,10 +222,14 @@ class Conversation:
                 result.error = msg.message
             if isinstance(msg, ev.TokenCount) and msg.info is not None:
                 result.usage = msg.info.total_token_usage
+            if event.id == sub_id and isinstance(msg, ev.TaskStarted):
+                started = True
             if event.id == sub_id and isinstance(msg, ev.TaskComplete | ev.TurnAborted):
                 break
+            if refusable and not started and event.id == sub_id and isinstance(msg, ev.ErrorEvent):
+                return msg.message
         result.final_message = mapper.last_agent_message
-        return result
+        return None
 
     async def shutdown(self) -> None:
         """End the conversation: kill its commands, close its rollout."""
