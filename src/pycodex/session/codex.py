@@ -179,7 +179,8 @@ async def submission_loop(
             elif isinstance(op, ops.ListMcpTools):
                 mgr = session.services.mcp_manager
                 tools = await mgr.list_tools_json() if mgr is not None else {}
-                await session.send_event(sub.id, McpListToolsResponse(tools=tools))
+                auth = mgr.auth_statuses() if mgr is not None else {}
+                await session.send_event(sub.id, McpListToolsResponse(tools=tools, auth_statuses=auth))
             elif isinstance(op, ops.ListCustomPrompts):
                 from pycodex.protocol.events import ListCustomPromptsResponse
 
