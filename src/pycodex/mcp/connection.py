@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO, cast
 
@@ -70,6 +70,7 @@ class McpConnection:
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self.instructions: str | None = None
+        self._http_status: int | None = None  # the last HTTP error status, to explain a failure
         self.tools: list[mcp_types.Tool] = []
 
     @property
@@ -135,7 +136,10 @@ class McpConnection:
                 encoding_error_handler="replace",
             )
             return stdio_client(params, errlog=errlog)
-        return _http_client(self.cfg.name, t, self._env)
+        return _http_client(self.cfg.name, t, self._env, self._note_status)
+
+    def _note_status(self, status: int) -> None:
+        self._http_status = status
 
     def _start_error(self, e: BaseException, errlog: TextIO) -> McpStartError:
         name, t = self.cfg.name, self.cfg.transport
@@ -156,6 +160,10 @@ class McpConnection:
         if tail:
             why += f" (stderr: {tail})"
         key = "command" if isinstance(t, StdioTransport) else "url"
+        if self._http_status is not None:
+            why += f" (HTTP {self._http_status})"
+            if self._http_status in (401, 403):
+                key = "bearer_token_env_var` / `http_headers"
         return McpStartError(
             f"MCP server `{name}` failed to start: {why}; check `{key}` under "
             f"[mcp_servers.{name}] or set `enabled = false`"
@@ -224,8 +232,14 @@ async def _list_all_tools(session: ClientSession) -> list[mcp_types.Tool]:
 
 
 @contextlib.asynccontextmanager
-async def _http_client(name: str, t: HttpTransport, env: Mapping[str, str]) -> Any:
+async def _http_client(
+    name: str, t: HttpTransport, env: Mapping[str, str], on_error_status: Callable[[int], None]
+) -> Any:
     import httpx2
+
+    async def note(response: httpx2.Response) -> None:
+        if response.status_code >= 400:
+            on_error_status(response.status_code)
 
     headers = dict(t.http_headers)
     for header, var in t.env_http_headers.items():
@@ -240,7 +254,9 @@ async def _http_client(name: str, t: HttpTransport, env: Mapping[str, str]) -> A
                 "is not set"
             )
         headers["Authorization"] = f"Bearer {token}"
-    client = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=300.0))
+    client = httpx2.AsyncClient(
+        headers=headers, timeout=httpx2.Timeout(30.0, read=300.0), event_hooks={"response": [note]}
+    )
     async with client, streamable_http_client(t.url, http_client=client) as streams:
         yield streams
 
