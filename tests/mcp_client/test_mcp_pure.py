@@ -85,7 +85,7 @@ def test_answers_take_codex_forms() -> None:
     link = {"type": "resource_link", "uri": "demo://x", "name": "X"}
     png = base64.b64encode(b"\x89PNG\r\n\x1a\nrest").decode()
     mixed = model_output({"content": [{"type": "image", "data": png, "mimeType": "image/png"}, link]}, None, 0)
-    assert mixed[1:] == [{"type": "input_image", "image_url": f"data:image/png;base64,{png}"},  # type: ignore[index]
+    assert mixed[1:] == [{"type": "input_image", "image_url": f"data:image/png;base64,{png}", "detail": "original"},  # type: ignore[index]
                          {"type": "input_text", "text": json.dumps(link, separators=(",", ":"))}]
     error = model_output(None, "tool call timed out after 1 s", 1.0)
     assert error[1] == {"type": "input_text", "text": "tool call timed out after 1 s"}  # type: ignore[index]

@@ -91,7 +91,7 @@ def test_function_output_content_items_are_kept_unknown_ones_flattened() -> None
     parts = [{"type": "input_text", "text": "a"}, {"type": "input_image", "image_url": "data:x"}]
     item = response_item_adapter().validate_python(
         {"type": "function_call_output", "call_id": "c", "output": parts})
-    assert item.model_dump(mode="json")["output"] == parts and item.output_text() == "a"
+    assert item.model_dump(mode="json", exclude_none=True)["output"] == parts and item.output_text() == "a"
     odd = response_item_adapter().validate_python(
         {"type": "function_call_output", "call_id": "c",
          "output": [{"type": "input_text", "text": "a"}, {"type": "input_audio", "text": "b"}]})

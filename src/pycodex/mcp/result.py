@@ -78,7 +78,7 @@ def _block(block: Any, budget: _Budget, images: bool) -> dict[str, Any]:
         if not images:
             return _text(IMAGE_NOT_SUPPORTED)
         url = image_data_url(block)
-        return {"type": "input_image", "image_url": url} if url else _text(IMAGE_OMITTED)
+        return {"type": "input_image", "image_url": url, "detail": "original"} if url else _text(IMAGE_OMITTED)
     return _text(budget.take(compact_json(block)))
 
 

@@ -23,6 +23,7 @@ class InputText(WireModel):
 class InputImage(WireModel):
     type: Literal["input_image"] = "input_image"
     image_url: str
+    detail: str | None = None  # Codex sends MCP images at "original" detail
 
 
 class OutputText(WireModel):
