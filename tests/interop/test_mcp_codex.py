@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pycodex.testing import scenario as sc
 from pycodex.testing.server import ScriptedModelServer
 from tests.e2e.helpers import run_exec, write_config
 from tests.interop.codex_bin import codex_binary, run_codex
@@ -25,7 +26,11 @@ tool_timeout_sec = 30
 
 def script() -> list[Any]:
     ns = "mcp__t"
-    return [search({"query": "echo back the message", "limit": 1}, "s1"),
+    # Codex does not wait for its MCP servers before the first request (pycodex does): the first
+    # answer comes late enough for the server to be up in both.
+    first = search({"query": "echo back the message", "limit": 1}, "s1")
+    first.events.insert(0, sc.delay(4000))
+    return [first,
             call(ns, "echo", {"message": "hi"}, "c1"), call(ns, "add", {"a": 2, "b": 40}, "c2"),
             call(ns, "big", {"n": 100}, "c3"), call(ns, "picture", {}, "c4"), done()]
 
@@ -65,7 +70,7 @@ def test_same_table_same_items_in_codex_and_pycodex(tmp_path: Path) -> None:
         theirs = run_codex(codex_home, ws_b, srv.base_url, "go")
         their_body = srv.requests[-1].body
     assert ours.code == 0 and theirs.returncode == 0, theirs.stderr
-    assert _items(ours.stdout) == _items(theirs.stdout)
+    assert _items(ours.stdout) == _items(theirs.stdout), theirs.stdout + theirs.stderr[-2000:]
     assert len(_items(ours.stdout)) == 8
     assert _answers(our_body) == _answers(their_body)
     assert _found(our_body) == _found(their_body)
