@@ -29,7 +29,7 @@ def script() -> list[Any]:
     # Codex does not wait for its MCP servers before the first request (pycodex does): the first
     # answer comes late enough for the server to be up in both.
     first = search({"query": "echo back the message", "limit": 1}, "s1")
-    first.events.insert(0, sc.delay(4000))
+    first.events.insert(0, sc.delay(8000))
     return [first,
             call(ns, "echo", {"message": "hi"}, "c1"), call(ns, "add", {"a": 2, "b": 40}, "c2"),
             call(ns, "big", {"n": 100}, "c3"), call(ns, "picture", {}, "c4"), done()]
