@@ -24,6 +24,11 @@ if command -v npm >/dev/null 2>&1; then
     (cd .cache/npm && npm install --no-audit --no-fund --silent @openai/codex@0.169.0 @openai/codex-sdk@0.163.0) \
       || echo "note: could not install @openai/codex from npm; interop tests will say so" >&2
   fi
+  # The MCP reference server the MCP client tests run against (tests/mcp_client).
+  if [ ! -x .cache/npm/node_modules/.bin/mcp-server-everything ]; then
+    (cd .cache/npm && npm install --no-audit --no-fund --silent @modelcontextprotocol/server-everything@2026.8.31) \
+      || echo "note: could not install @modelcontextprotocol/server-everything; its tests will say so" >&2
+  fi
 else
   echo "note: npm is not installed; the interop tests against the real Codex will be skipped" >&2
 fi

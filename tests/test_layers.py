@@ -34,10 +34,11 @@ LAYERS: dict[str, set[str]] = {
     "model": {"protocol"},
     "config": {"protocol", "model", "exec"},
     "rollout": {"protocol", "config", "context"},
-    "mcp": {"protocol"},
+    # MCP servers: configured by `config`, their processes tagged for the `exec` watchdog.
+    "mcp": {"protocol", "config", "exec"},
     # The agent: tools and tasks reach the session only through `Session`'s methods.
     "tools": {"protocol", "shell_parse", "state", "context", "patch", "exec", "exec.safety",
-              "exec.policy", "exec.sandbox.roots", "model", "config", "session"},
+              "exec.policy", "exec.sandbox.roots", "model", "config", "session", "mcp"},
     "tasks": {"protocol", "state", "context", "patch", "model", "config", "rollout", "tools",
               "session"},
     "session": {"protocol", "shell_parse", "state", "context", "patch", "exec", "exec.safety",

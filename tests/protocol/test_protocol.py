@@ -85,13 +85,17 @@ def test_unknown_fields_from_newer_codex_are_ignored() -> None:
     assert isinstance(item, models.Message) and item.text() == "x"
 
 
-def test_function_output_content_items_are_flattened_to_text() -> None:
-    """Bad input tried: an output stored as a list of content items."""
+def test_function_output_content_items_are_kept_unknown_ones_flattened() -> None:
+    """An output stored as content items (as MCP answers are) stays a list; bad input tried: a
+    list holding an item kind pycodex does not know, which becomes its text."""
+    parts = [{"type": "input_text", "text": "a"}, {"type": "input_image", "image_url": "data:x"}]
     item = response_item_adapter().validate_python(
+        {"type": "function_call_output", "call_id": "c", "output": parts})
+    assert item.model_dump(mode="json", exclude_none=True)["output"] == parts and item.output_text() == "a"
+    odd = response_item_adapter().validate_python(
         {"type": "function_call_output", "call_id": "c",
-         "output": [{"type": "input_text", "text": "a"}, {"type": "input_text", "text": "b"}]}
-    )
-    assert item.output == "ab"
+         "output": [{"type": "input_text", "text": "a"}, {"type": "input_audio", "text": "b"}]})
+    assert odd.output == "ab"
 
 
 @pytest.mark.skipif(not SAMPLES.exists(), reason="reference samples not present")

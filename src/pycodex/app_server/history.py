@@ -88,7 +88,7 @@ class _Builder:
         elif isinstance(item, m.LocalShellCall) and item.call_id:
             built = _command(item.call_id, item.action.command, self.cwd)
         elif isinstance(item, m.FunctionCallOutput | m.CustomToolCallOutput):
-            _finish(self.calls.pop(item.call_id, None), item.output)
+            _finish(self.calls.pop(item.call_id, None), item.output_text())
             return
         else:
             return

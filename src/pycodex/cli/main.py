@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "app-server": ("pycodex.cli.app_server_cmd", "app_server_command"),
     "mcp-server": ("pycodex.cli.mcp_server_cmd", "mcp_server_command"),
     "resume": ("pycodex.cli.tui_cmd", "resume_command"),
+    "mcp": ("pycodex.cli.mcp_cmd", "mcp_group"),
 }
 # Subcommands that take the root's flags (the interactive UI's).
 TAKES_ROOT_FLAGS = {"resume", "prompt"}

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pycodex.config.errors import ConfigError
 from pycodex.config.home import check_home_readable, pycodex_home
+from pycodex.config.mcp import McpServerConfig, mcp_server_config
 from pycodex.config.overrides import parse_override
 from pycodex.config.web_search import WebSearchMode, configured_web_search
 from pycodex.protocol.policies import (
@@ -24,11 +25,14 @@ from pycodex.protocol.policies import (
 )
 
 if TYPE_CHECKING:
-    from pycodex.config.schema import McpServerToml, SandboxWorkspaceWriteToml
+    from pycodex.config.schema import SandboxWorkspaceWriteToml
     from pycodex.exec.env import ShellEnvironmentPolicy
     from pycodex.model.providers import ModelProviderInfo
 
-__all__ = ["CliOverrides", "Config", "ConfigError", "load_config", "load_toml", "pycodex_home"]
+__all__ = [
+    "CliOverrides", "Config", "ConfigError", "McpServerConfig", "load_config", "load_toml",
+    "pycodex_home",
+]
 
 DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_PROJECT_DOC_MAX_BYTES = 32 * 1024
@@ -63,20 +67,6 @@ class ToolsConfig:
 class HistoryConfig:
     persistence: str = "save-all"
     max_bytes: int | None = None
-
-
-@dataclass
-class McpServerConfig:
-    """One `[mcp_servers.<name>]` entry."""
-
-    name: str
-    command: str | None = None
-    args: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
-    url: str | None = None
-    startup_timeout_sec: float = 10.0
-    tool_timeout_sec: float = 60.0
-    enabled: bool = True
 
 
 @dataclass
@@ -206,7 +196,7 @@ def load_config(
         additional_writable_roots=[p.expanduser().resolve() for p in cli.add_dirs],
         tools=tools,
         history=history,
-        mcp_servers={name: _mcp_server(name, m) for name, m in t.mcp_servers.items()},
+        mcp_servers={name: mcp_server_config(name, m) for name, m in t.mcp_servers.items()},
         notify=t.notify,
         hide_agent_reasoning=bool(t.hide_agent_reasoning),
         show_raw_agent_reasoning=bool(t.show_raw_agent_reasoning),
@@ -236,19 +226,3 @@ def _read_optional(path: str | None) -> str | None:
         return Path(path).expanduser().read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError):
         return None
-
-
-def _mcp_server(name: str, t: McpServerToml) -> McpServerConfig:
-    timeout = t.startup_timeout_sec
-    if timeout is None and t.startup_timeout_ms is not None:
-        timeout = t.startup_timeout_ms / 1000
-    return McpServerConfig(
-        name=name,
-        command=t.command,
-        args=list(t.args),
-        env=dict(t.env),
-        url=t.url,
-        startup_timeout_sec=timeout or 10.0,
-        tool_timeout_sec=60.0 if t.tool_timeout_sec is None else t.tool_timeout_sec,
-        enabled=t.enabled,
-    )

@@ -7,10 +7,18 @@ warnings by `pycodex.config.validate`.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from pycodex.exec.env import ShellEnvironmentPolicy
@@ -93,16 +101,51 @@ class FeaturesToml(Table):
 
 
 class McpServerToml(Table):
-    """`[mcp_servers.<name>]`."""
+    """`[mcp_servers.<name>]`, with the keys Codex reads: a stdio server (`command`) or a
+    streamable-HTTP one (`url`), never both; the other transport's keys are refused."""
 
+    # stdio
     command: str | None = None
     args: list[str] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
+    env_vars: list[str] = Field(default_factory=list)
+    cwd: str | None = None
+    # streamable HTTP
     url: str | None = None
-    startup_timeout_sec: float | None = Field(default=None, ge=0)
-    startup_timeout_ms: int | None = Field(default=None, ge=0)
-    tool_timeout_sec: float | None = Field(default=None, ge=0)
+    bearer_token_env_var: str | None = None
+    http_headers: dict[str, str] = Field(default_factory=dict)
+    env_http_headers: dict[str, str] = Field(default_factory=dict)
+    # both
     enabled: bool = True
+    required: bool = False
+    startup_timeout_sec: float | None = Field(default=None, gt=0)
+    startup_timeout_ms: int | None = Field(default=None, gt=0)
+    tool_timeout_sec: float | None = Field(default=None, gt=0)
+    enabled_tools: list[str] | None = None
+    disabled_tools: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerToml:
+        if self.command is not None and self.url is not None:
+            raise ValueError("set `command` (a stdio server) or `url` (a streamable HTTP server), not both")
+        if self.command is None and self.url is None:
+            raise ValueError("set `command` (a stdio server) or `url` (a streamable HTTP server)")
+        if self.command is not None and not self.command.strip():
+            raise ValueError("`command` is empty")
+        if self.url is not None and not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"`url` must start with http:// or https://, got {self.url!r}")
+        given = self.model_fields_set
+        other = _HTTP_KEYS if self.command is not None else _STDIO_KEYS
+        wrong = sorted(k for k in other if k in given)
+        if wrong:
+            kind = "a stdio server (`command`)" if self.command is not None else "a streamable HTTP server (`url`)"
+            raise ValueError(f"`{wrong[0]}` does not apply to {kind}")
+        return self
+
+
+_STDIO_KEYS = ("args", "env", "env_vars", "cwd")
+_HTTP_KEYS = ("bearer_token_env_var", "http_headers", "env_http_headers")
+MCP_SERVER_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 
 class SettingsToml(Table):
@@ -144,6 +187,19 @@ class SettingsToml(Table):
         # pycodex lets `[model_providers.x]` omit `name`; the id stands in for it.
         if isinstance(value, dict):
             return {k: {"name": k, **v} if isinstance(v, dict) else v for k, v in value.items()}
+        return value
+
+
+    @field_validator("mcp_servers", mode="before")
+    @classmethod
+    def _server_names(cls, value: Any) -> Any:
+        # Codex's rule: the name becomes part of tool names (`mcp__<name>__<tool>`).
+        if isinstance(value, dict):
+            for name in value:
+                if not MCP_SERVER_NAME.fullmatch(name):
+                    raise ValueError(
+                        f"server name {name!r} is not allowed: names must match ^[a-zA-Z0-9_-]+$"
+                    )
         return value
 
 

@@ -39,9 +39,9 @@ IGNORED_CODEX_KEYS: tuple[str, ...] = (
     "model_providers.*.supports_websockets",
     "model_providers.*.capabilities.cyber_access_programs",
     "model_providers.*.capabilities.remote_compaction",
-    "mcp_servers.*.cwd", "mcp_servers.*.bearer_token_env_var", "mcp_servers.*.http_headers",
-    "mcp_servers.*.env_http_headers", "mcp_servers.*.enabled_tools",
-    "mcp_servers.*.disabled_tools", "mcp_servers.*.env_vars",
+    # Per-tool approval modes and OAuth settings of MCP servers: pycodex asks by annotations.
+    "mcp_servers.*.tools", "mcp_servers.*.default_tools_approval_mode", "mcp_servers.*.scopes",
+    "mcp_servers.*.oauth_resource",
 )
 
 _PROFILE_PREFIX = ("profiles", "*")

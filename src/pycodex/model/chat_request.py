@@ -126,7 +126,7 @@ def build_chat_messages(prompt: Prompt) -> list[dict[str, Any]]:
             take_reasoning(open_assistant)
             open_assistant.setdefault("tool_calls", []).append(_tool_call(item))
         elif isinstance(item, m.FunctionCallOutput | m.CustomToolCallOutput):
-            out.append({"role": "tool", "tool_call_id": item.call_id, "content": item.output})
+            out.append({"role": "tool", "tool_call_id": item.call_id, "content": item.output_text()})
             open_assistant = None
         # Other items (web search calls) have no chat form.
     return out

@@ -147,6 +147,7 @@ class McpToolCallBegin(WireModel):
     type: Literal["mcp_tool_call_begin"] = "mcp_tool_call_begin"
     call_id: str
     invocation: McpInvocation
+    mcp_app_resource_uri: str | None = None  # Codex's apps only; absent for plain servers
 
 
 class McpToolCallEnd(WireModel):
@@ -155,6 +156,7 @@ class McpToolCallEnd(WireModel):
     type: Literal["mcp_tool_call_end"] = "mcp_tool_call_end"
     call_id: str
     invocation: McpInvocation
+    mcp_app_resource_uri: str | None = None
     duration: Duration
     result: dict[str, Any]
 
@@ -334,8 +336,15 @@ class GetHistoryEntryResponse(WireModel):
 
 
 class McpListToolsResponse(WireModel):
+    """Every tool of the running MCP servers by its flat name (`mcp__<server>__<tool>`), as the
+    server describes it; resources are not listed yet; auth status per server in Codex's words
+    (`unsupported`, `not_logged_in`, `bearer_token`, `o_auth`)."""
+
     type: Literal["mcp_list_tools_response"] = "mcp_list_tools_response"
     tools: dict[str, Any]
+    resources: dict[str, list[Any]] = Field(default_factory=dict)
+    resource_templates: dict[str, list[Any]] = Field(default_factory=dict)
+    auth_statuses: dict[str, str] = Field(default_factory=dict)
 
 
 class CustomPrompt(WireModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from pycodex.protocol.base import WireModel
 from pycodex.protocol.models import WebSearchAction
@@ -66,6 +66,18 @@ class FileChangeItem(WireModel):
 class McpToolCallResult(WireModel):
     content: list[Any] = Field(default_factory=list)
     structured_content: Any = None
+    # The result's `_meta`, when the server sent one (Codex leaves it out otherwise).
+    meta: Any = Field(default=None, alias="_meta")
+
+    # No return annotation: one would replace this model's published JSON schema.
+    @model_serializer(mode="wrap")
+    def _meta_only_when_sent(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        data = handler(self)
+        data.pop("meta", None)
+        data.pop("_meta", None)
+        if self.meta is not None:
+            data["_meta"] = self.meta
+        return data
 
 
 class McpToolCallError(WireModel):

@@ -120,7 +120,9 @@ class JsonlMapper:
             tool=m.invocation.tool,
             arguments=m.invocation.arguments,
             result=xe.McpToolCallResult(
-                content=ok.get("content", []), structured_content=ok.get("structuredContent")
+                content=ok.get("content", []),
+                structured_content=ok.get("structuredContent"),
+                _meta=ok.get("_meta"),
             )
             if isinstance(ok, dict)
             else None,

@@ -23,6 +23,7 @@ class InputText(WireModel):
 class InputImage(WireModel):
     type: Literal["input_image"] = "input_image"
     image_url: str
+    detail: str | None = None  # Codex sends MCP images at "original" detail
 
 
 class OutputText(WireModel):
@@ -83,21 +84,29 @@ class FunctionCall(WireModel):
     type: Literal["function_call"] = "function_call"
     id: str | None = None
     name: str
+    # A tool inside a namespace (an MCP server's `mcp__<server>`) is called by its own name.
+    namespace: str | None = None
     arguments: str
     call_id: str
 
 
 class _ToolOutput(WireModel):
-    """A tool's answer; `output` is the text the model reads."""
+    """A tool's answer: a text, or content items (text and images, as MCP tools answer)."""
 
     call_id: str
-    output: str
+    output: str | list[ContentItem]
 
     @field_validator("output", mode="before")
     @classmethod
     def _flatten(cls, v: Any) -> Any:
-        # Newer Codex versions may store content items; we keep the text.
+        # Content items are kept while they are ones we know; anything else becomes its text.
         return _flatten_output(v)
+
+    def output_text(self) -> str:
+        """The answer as one text (images left out), for wires and views that take only text."""
+        if isinstance(self.output, str):
+            return self.output
+        return "\n".join(c.text for c in self.output if not isinstance(c, InputImage))
 
 
 class FunctionCallOutput(_ToolOutput):
@@ -228,10 +237,18 @@ CALL_TYPES = (FunctionCall, CustomToolCall, LocalShellCall, ToolSearchCall)
 OUTPUT_TYPES = (FunctionCallOutput, CustomToolCallOutput, ToolSearchOutput)
 
 
+_KEPT_CONTENT = {"input_text": "text", "input_image": "image_url", "output_text": "text"}
+
+
 def _flatten_output(v: Any) -> Any:
     if isinstance(v, dict) and "content" in v:
         v = v["content"]
     if isinstance(v, list):
+        if all(
+            isinstance(p, dict) and isinstance(p.get(_KEPT_CONTENT.get(str(p.get("type")), ""), None), str)
+            for p in v
+        ):
+            return v
         return "".join(str(p.get("text", "")) for p in v if isinstance(p, dict))
     return v
 

@@ -43,7 +43,7 @@ def render_transcript(meta: Any, items: Sequence[RolloutItem], usage: Any) -> st
         elif isinstance(p, m.LocalShellCall):
             out.append(f"call shell {' '.join(p.action.command)}\n")
         elif isinstance(p, m.FunctionCallOutput | m.CustomToolCallOutput):
-            out.append(f"output:\n{_indent(p.output, 20)}\n")
+            out.append(f"output:\n{_indent(p.output_text(), 20)}\n")
     if usage is not None:
         t = usage.total_token_usage
         out.append(f"tokens: {t.input_tokens} in ({t.cached_input_tokens} cached), {t.output_tokens} out\n")

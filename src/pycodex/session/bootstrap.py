@@ -19,6 +19,7 @@ from pycodex.session.turn_builder import build_turn_context
 
 if TYPE_CHECKING:
     from pycodex.config.config import Config
+    from pycodex.mcp.manager import McpConnectionManager
     from pycodex.session.codex import InitialHistory
     from pycodex.session.turn_context import TurnContext
 
@@ -41,6 +42,8 @@ async def bootstrap_session(
     from pycodex.rollout.recorder import RolloutRecorder
     from pycodex.rollout.store import SessionStore
 
+    # MCP servers start first and in the background: they come up while the rest is built.
+    mcp_start = asyncio.create_task(_start_mcp(config)) if _mcp_configured(config) else None
     httpx = import_httpx()
     errors: list[str] = []
     shell = default_user_shell(config.env)
@@ -49,7 +52,13 @@ async def bootstrap_session(
     tls = config.model_provider.base_url.startswith("https://")
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None), verify=tls)
     # Reads AGENTS.md files: off the event loop.
-    tc = await asyncio.to_thread(build_turn_context, config, conversation_id, http, shell_name=shell.name)
+    try:
+        tc = await asyncio.to_thread(build_turn_context, config, conversation_id, http, shell_name=shell.name)
+        mcp, mcp_errors = await _mcp_ready(mcp_start)
+    except BaseException:
+        await http.aclose()
+        raise
+    errors += mcp_errors
 
     recorder: RolloutRecorder | None = None
     if not config.ephemeral:
@@ -80,15 +89,10 @@ async def bootstrap_session(
         prompt_history=history,
         session_store=None if config.ephemeral else SessionStore(config.home),
         shell_snapshots=ShellSnapshots(enabled=config.shell_snapshot),
+        mcp_manager=mcp,
     )
-    if config.mcp_servers:
-        names = ", ".join(sorted(config.mcp_servers))
-        errors.append(
-            f"MCP servers are configured ({names}) but this pycodex version has no MCP client yet; "
-            "their tools are not available"
-        )
     session = Session(conversation_id, services, tx_event)
-    initial_messages = await _seed_history(session, tc, initial)
+    initial_messages = await _seed_history(session, tc, initial, _deferred_tools_text(mcp, tc))
     log_id, entry_count = await history.metadata()
     configured = SessionConfigured(
         session_id=conversation_id,
@@ -106,12 +110,14 @@ async def bootstrap_session(
     return session, tc, configured, errors
 
 
-async def _seed_history(session: Session, tc: TurnContext, initial: InitialHistory) -> list[object] | None:
+async def _seed_history(
+    session: Session, tc: TurnContext, initial: InitialHistory, tools_text: str = ""
+) -> list[object] | None:
     """Record the starting history; returns the events a UI replays on resume."""
     from pycodex.rollout.reader import last_thread_goal, last_token_usage, reconstruct_history
 
     if initial.kind == "new" or initial.rollout is None:
-        await session.record_conversation_items(build_initial_context(tc))
+        await session.record_conversation_items(build_initial_context(tc, tools_text))
         return None
     items = initial.rollout.items
     # A long session's history takes a while to rebuild: off the event loop.
@@ -131,3 +137,56 @@ async def _seed_history(session: Session, tc: TurnContext, initial: InitialHisto
     if goal is not None:
         session.restore_thread_goal(goal)
     return [i.payload for i in items if i.type == "event_msg"]
+
+
+# ---- MCP servers (issue #13) ------------------------------------------------------------------
+
+
+def _mcp_configured(config: Config) -> bool:
+    return any(cfg.enabled for cfg in config.mcp_servers.values())
+
+
+async def _start_mcp(config: Config) -> McpConnectionManager:
+    # The SDK takes ~0.5 s to import: off the event loop, and only when a server is configured.
+    import importlib
+
+    module = await asyncio.to_thread(importlib.import_module, "pycodex.mcp.manager")
+    manager: McpConnectionManager = module.McpConnectionManager(config.mcp_servers, config.env, config.cwd)
+    manager.start()
+    return manager
+
+
+async def _mcp_ready(
+    start: asyncio.Task[McpConnectionManager] | None,
+) -> tuple[McpConnectionManager | None, list[str]]:
+    """The manager once every server started or failed, and one line per failure; a failed
+    `required` server ends the session start (its servers stopped first)."""
+    from pycodex.mcp.errors import McpRequiredServerFailed
+
+    if start is None:
+        return None, []
+    try:
+        manager = await start
+        failures = await manager.wait_ready()
+    except BaseException:
+        if start.done() and not start.cancelled() and start.exception() is None:
+            await start.result().shutdown()
+        else:
+            start.cancel()
+        raise
+    required = [f for f in failures if f.required]
+    if required:
+        await manager.shutdown()
+        raise McpRequiredServerFailed("; ".join(f"{f.message} (it is required)" for f in required))
+    return manager, [f.message for f in failures]
+
+
+def _deferred_tools_text(manager: McpConnectionManager | None, tc: TurnContext) -> str:
+    """The developer-message part listing MCP namespaces, where the model gets them deferred."""
+    from pycodex.tools.registry import mcp_namespaced
+
+    if manager is None or not manager.servers() or not mcp_namespaced(tc):
+        return ""
+    from pycodex.mcp.catalog import deferred_namespaces_text
+
+    return deferred_namespaces_text(manager.servers())

@@ -20,6 +20,7 @@ from pycodex.protocol.events import (
     McpListToolsResponse,
     ShutdownComplete,
     TaskComplete,
+    WarningEvent,
 )
 from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.policies import ReviewDecision
@@ -75,8 +76,10 @@ class Codex:
         codex.initial_turn_context = tc
         codex.rollout_path = configured.rollout_path
         codex._rx_event.put_nowait(Event(id="", msg=configured))
+        # Problems the session starts despite (an MCP server that did not start): a warning,
+        # which `exec --json` shows as an `error` item, not a failed turn.
         for err in startup_errors:
-            codex._rx_event.put_nowait(Event(id="", msg=ErrorEvent(message=err)))
+            codex._rx_event.put_nowait(Event(id="", msg=WarningEvent(message=err)))
         codex._loop_task = asyncio.get_running_loop().create_task(
             submission_loop(session, config, tc, codex._tx_sub), name="submission-loop"
         )
@@ -180,7 +183,8 @@ async def submission_loop(
             elif isinstance(op, ops.ListMcpTools):
                 mgr = session.services.mcp_manager
                 tools = await mgr.list_tools_json() if mgr is not None else {}
-                await session.send_event(sub.id, McpListToolsResponse(tools=tools))
+                auth = mgr.auth_statuses() if mgr is not None else {}
+                await session.send_event(sub.id, McpListToolsResponse(tools=tools, auth_statuses=auth))
             elif isinstance(op, ops.ListCustomPrompts):
                 from pycodex.protocol.events import ListCustomPromptsResponse
 

@@ -13,10 +13,12 @@ if TYPE_CHECKING:
     from pycodex.session.turn_context import TurnContext
 
 
-def build_initial_context(tc: TurnContext) -> list[ResponseItem]:
+def build_initial_context(tc: TurnContext, tools_text: str = "") -> list[ResponseItem]:
     """As Codex orders them: a developer message (permissions, then the configured developer
-    instructions), user instructions (AGENTS.md), then the environment context."""
-    items: list[ResponseItem] = [tc.permissions_context().message(tc.developer_instructions or "")]
+    instructions, then the deferred tool namespaces if any), user instructions (AGENTS.md),
+    then the environment context."""
+    developer = tc.permissions_context().message(tc.developer_instructions or "", tools_text)
+    items: list[ResponseItem] = [developer]
     if tc.user_instructions:
         items.append(user_instructions_message(tc.user_instructions))
     items.append(tc.environment_context().message())

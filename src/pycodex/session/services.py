@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx
 
     from pycodex.exec.manager import ProcessManager
     from pycodex.exec.snapshot import ShellSnapshots
+    from pycodex.mcp.manager import McpConnectionManager
     from pycodex.model.client import ModelClient
     from pycodex.rollout.history import PromptHistory
     from pycodex.rollout.recorder import RolloutRecorder
@@ -31,4 +32,5 @@ class SessionServices:
     prompt_history: PromptHistory | None
     session_store: SessionStore | None = None
     shell_snapshots: ShellSnapshots | None = None
-    mcp_manager: Any = None
+    # The session's MCP servers; None when none is configured (or enabled).
+    mcp_manager: McpConnectionManager | None = None

@@ -12,6 +12,7 @@ from pycodex.tools.spec import tool_specs, web_search_spec
 if TYPE_CHECKING:
     from pycodex.session.session import Session
     from pycodex.session.turn_context import TurnContext
+    from pycodex.tools.handlers.tool_search import DeferredTool
 
 
 def build_registry(
@@ -54,12 +55,10 @@ def build_registry(
     for name, handler in table.items():
         if name in offered or (name in ("container.exec", "local_shell") and "shell" in offered):
             handlers[name] = handler
-    _add_goal_and_search_tools(tc, handlers, specs)
-    mcp = session.services.mcp_manager
-    if mcp is not None:
-        mcp_handlers, mcp_specs = mcp.tools_for_turn()
-        handlers.update(mcp_handlers)
-        specs.extend(mcp_specs)
+    deferred, flat_handlers, flat = _mcp_tools(session, tc)
+    _add_goal_and_search_tools(tc, handlers, specs, deferred)
+    handlers.update(flat_handlers)
+    specs.extend(flat)
     return handlers, specs
 
 
@@ -79,7 +78,8 @@ def _web_search(tc: TurnContext) -> dict[str, Any] | None:
 
 
 def _add_goal_and_search_tools(
-    tc: TurnContext, handlers: dict[str, ToolHandler], specs: list[dict[str, Any]]
+    tc: TurnContext, handlers: dict[str, ToolHandler], specs: list[dict[str, Any]],
+    deferred_tools: list[DeferredTool],
 ) -> None:
     """The goal tools (not in review mode, as Codex), and tool_search while tools are deferred."""
     from pycodex.tools.handlers.goals import GOAL_TOOL_NAMES, GoalHandler
@@ -91,9 +91,52 @@ def _add_goal_and_search_tools(
         goals = GoalHandler()
         handlers.update(dict.fromkeys(GOAL_TOOL_NAMES, goals))
         extra += goal_specs()
-    deferred = DeferredTools()  # nothing is deferred yet; MCP tools will be
+    deferred = DeferredTools(deferred_tools)
     if not deferred.is_empty():
         handlers["tool_search"] = ToolSearchHandler(deferred)
         handlers.update(deferred.handlers())
         extra.append(tool_search_spec())
     insert_before_hosted(specs, extra)
+
+
+# ---- MCP servers' tools (issue #13) ---------------------------------------------------------
+
+
+def mcp_namespaced(tc: TurnContext) -> bool:
+    """Whether MCP tools go to this turn as deferred namespaces (the Responses wire and a
+    modern model family, as Codex 0.169 offers them) rather than as flat functions."""
+    surface = ToolSurface(tc.tools_config.surface) if tc.tools_config.surface else tc.family.surface
+    wire = getattr(tc.client.provider, "wire_api", "responses")
+    return wire == "responses" and surface is ToolSurface.MODERN
+
+
+def _mcp_tools(
+    session: Session, tc: TurnContext
+) -> tuple[list[DeferredTool], dict[str, ToolHandler], list[dict[str, Any]]]:
+    """The MCP tools of the turn: deferred (namespaced), or flat handlers and specs."""
+    manager = session.services.mcp_manager
+    if manager is None or tc.is_review_mode:
+        return [], {}, []
+    from pycodex.mcp.catalog import namespace_description
+    from pycodex.tools.handlers.mcp import McpToolHandler, UnknownMcpToolHandler
+    from pycodex.tools.handlers.tool_search import UNKNOWN_MCP_TOOL, DeferredTool
+
+    tools = manager.tools()
+    fallback: dict[str, ToolHandler] = {UNKNOWN_MCP_TOOL: UnknownMcpToolHandler()}
+    if not mcp_namespaced(tc):
+        flat_handlers: dict[str, ToolHandler] = {t.flat_name: McpToolHandler(t) for t in tools}
+        flat = sorted((t.function_spec(flat=True) for t in tools), key=lambda s: str(s["name"]))
+        return [], flat_handlers | fallback, flat
+    instructions = dict(manager.servers())
+    deferred = [
+        DeferredTool(
+            name=t.model_name,
+            description=t.description,
+            spec=t.function_spec(flat=False, deferred=True),
+            namespace=t.namespace,
+            namespace_description=namespace_description(t.server, instructions.get(t.server)),
+            handler=McpToolHandler(t),
+        )
+        for t in tools
+    ]
+    return deferred, fallback, []

@@ -20,6 +20,7 @@ from pycodex.protocol.models import (
     call_id_of,
 )
 from pycodex.tools.context import RespondToModel, ToolHandler, ToolInvocation, ToolOutput
+from pycodex.tools.handlers.tool_search import qualified_name, unknown_mcp_key
 
 if TYPE_CHECKING:
     from pycodex.session.session import Session
@@ -75,7 +76,7 @@ class ToolRouter:
     def _invocation(self, sub_id: str, call: ResponseItem) -> ToolInvocation:
         call_id = call_id_of(call) or ""
         if isinstance(call, FunctionCall):
-            name, payload = call.name, call.arguments
+            name, payload = qualified_name(call.name, call.namespace), call.arguments
         elif isinstance(call, CustomToolCall):
             name, payload = call.name, call.input
         elif isinstance(call, LocalShellCall):
@@ -99,9 +100,12 @@ class ToolRouter:
         """Run one call; every failure becomes text for the model."""
         if isinstance(inv.item, LocalShellCall) and not inv.call_id:
             return FunctionCallOutput(call_id="", output="LocalShellCall without call_id or id")
-        handler = self._handlers.get(inv.name)
+        handler = self._handlers.get(inv.name) or self._handlers.get(unknown_mcp_key(inv))
         if handler is None:
-            out = ToolOutput(f"unsupported call: {inv.name}", success=False)
+            shown = inv.name
+            if isinstance(inv.item, FunctionCall) and inv.item.namespace:
+                shown = f"{inv.item.namespace}{inv.item.name}"  # as Codex names it
+            out = ToolOutput(f"unsupported call: {shown}", success=False)
         else:
             try:
                 out = await handler.handle(inv)

@@ -7,8 +7,9 @@ under their namespace, each marked `defer_loading`; the API loads them for the m
 step. Nothing matched, or arguments that do not decode, is an empty list: the item has no
 place for an error text (Codex answers the same way and only logs the error).
 
-Nothing is deferred yet (MCP tools come with a later issue): the registry is empty and
-tool_search is not offered, but the mechanism is here and searched in tests.
+MCP servers' tools are deferred (each server a namespace `mcp__<server>`) where the wire and
+model family take namespaces; with nothing deferred, tool_search is not offered. A call to a
+tool inside a namespace is routed by `qualified_name(name, namespace)`.
 """
 
 from __future__ import annotations
@@ -50,8 +51,24 @@ class DeferredTool:
         return tokens(f"{self.name} {self.description} {self.namespace_description}")
 
 
+def qualified_name(name: str, namespace: str | None) -> str:
+    """The handler key of a tool: its name, or `namespace:name` for one inside a namespace
+    (`:` never occurs in a namespace, so two keys never collide)."""
+    return f"{namespace}:{name}" if namespace else name
+
+
+UNKNOWN_MCP_TOOL = "mcp__:unknown"  # the handler key of calls to MCP tools that do not exist
+
+
+def unknown_mcp_key(inv: ToolInvocation) -> str:
+    """UNKNOWN_MCP_TOOL for a call that names an MCP server's tool (`mcp__…`), else ""."""
+    namespace = getattr(inv.item, "namespace", None)
+    mcp = namespace.startswith("mcp__") if isinstance(namespace, str) else inv.name.startswith("mcp__")
+    return UNKNOWN_MCP_TOOL if mcp else ""
+
+
 class DeferredTools:
-    """The deferred tools of a turn (none yet)."""
+    """The deferred tools of a turn."""
 
     def __init__(self, tools: Iterable[DeferredTool] = ()) -> None:
         self._tools = list(tools)
@@ -63,7 +80,9 @@ class DeferredTools:
 
     def handlers(self) -> dict[str, ToolHandler]:
         """Handlers of the deferred tools: a call to a loaded tool is routed like any other."""
-        return {t.name: t.handler for t in self._tools if t.handler is not None}
+        return {
+            qualified_name(t.name, t.namespace): t.handler for t in self._tools if t.handler is not None
+        }
 
     def search(self, query: str, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
         """The best `limit` matches as the specs tool_search returns."""
