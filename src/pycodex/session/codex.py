@@ -158,6 +158,8 @@ async def submission_loop(
                     session.notify_approval(op.id, op.decision)
             elif isinstance(op, ops.UserInputAnswer):
                 session.notify_user_input(op.id, op.response)
+            elif isinstance(op, ops.SetThreadGoal | ops.ClearThreadGoal):
+                await _change_goal(session, sub.id, op)
             elif isinstance(op, ops.AddToHistory):
                 history = session.services.prompt_history
                 if history is not None:
@@ -228,3 +230,21 @@ async def _compact(session: Session, tc: TurnContext, sub_id: str) -> None:
     if session.inject_input([user_message(load_prompt("compact.md"))]):
         return
     await session.spawn_task(tc, sub_id, TaskKind.COMPACT, run_compact_task)
+
+
+async def _change_goal(session: Session, sub_id: str, op: ops.SetThreadGoal | ops.ClearThreadGoal) -> None:
+    """A client's goal change; a refused one is answered with an error event saying why."""
+    from pycodex.state.goals import GoalChange, GoalError
+
+    if isinstance(op, ops.ClearThreadGoal):
+        await session.clear_thread_goal(sub_id)
+        return
+    budget = op.token_budget
+    change = GoalChange(
+        objective=op.objective, status=op.status,
+        token_budget=budget.tokens if budget else None, budget_given=budget is not None,
+    )
+    try:
+        await session.edit_thread_goal(sub_id, change)
+    except GoalError as e:
+        session.send_event_nowait(sub_id, ErrorEvent(message=str(e)))

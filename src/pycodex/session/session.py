@@ -26,7 +26,12 @@ from pycodex.protocol.events import (
     TurnAbortReason,
     UserMessageEvent,
 )
-from pycodex.protocol.goals import ThreadGoal, ThreadGoalStatus, ThreadGoalUpdated
+from pycodex.protocol.goals import (
+    ThreadGoal,
+    ThreadGoalCleared,
+    ThreadGoalStatus,
+    ThreadGoalUpdated,
+)
 from pycodex.protocol.models import Message, ResponseItem
 from pycodex.protocol.ops import RequestUserInputResponse
 from pycodex.protocol.policies import ReviewDecision
@@ -39,6 +44,7 @@ from pycodex.state import (
     TurnSlot,
     TurnState,
 )
+from pycodex.state.goals import GoalChange
 
 if TYPE_CHECKING:
     from pycodex.rollout.recorder import RolloutItem
@@ -392,6 +398,24 @@ class Session:
         goal = self._state.set_thread_goal_status(status, now=time.monotonic(), wall=int(time.time()))
         await self._goal_updated(sub_id, goal)
         return goal
+
+    async def edit_thread_goal(self, sub_id: str, change: GoalChange) -> ThreadGoal:
+        """A client creates or changes the goal (no turn of its own); raises GoalError."""
+        goal = self._state.edit_thread_goal(
+            self.conversation_id, change, now=time.monotonic(), wall=int(time.time())
+        )
+        await self.send_event(sub_id, ThreadGoalUpdated(thread_id=self.conversation_id, goal=goal))
+        return goal
+
+    async def clear_thread_goal(self, sub_id: str) -> bool:
+        """A client removes the goal; answered with thread_goal_cleared either way (recorded
+        only when there was a goal). Returns whether there was one."""
+        event = ThreadGoalCleared(thread_id=self.conversation_id)
+        if self._state.clear_thread_goal():
+            await self.send_event(sub_id, event)
+            return True
+        self.send_event_nowait(sub_id, event)
+        return False
 
     def restore_thread_goal(self, goal: ThreadGoal) -> None:
         """Take the goal back from a rollout (after its token usage was restored)."""
