@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 # Methods of Codex's v2 API that the official SDK calls and pycodex does not have yet: they
 # answer "method not found", never a silent success (docs/app-server.md lists them).
-NOT_IMPLEMENTED = frozenset({"thread/goal/set", "thread/goal/clear", "thread/goal/get"})
+NOT_IMPLEMENTED: frozenset[str] = frozenset()
 
 
 @dataclass
