@@ -388,11 +388,15 @@ class Methods:
 
     # ---- models and account --------------------------------------------------------------
     async def model_list(self, p: P.ModelListParams) -> dict[str, Any]:
-        """The models pycodex knows how to drive (the configured one is the default)."""
-        from pycodex.app_server.account import model_catalog
+        """Codex's catalog models pycodex knows (the configured one is the default)."""
+        from pycodex.app_server.models import model_catalog, page
 
         config = await self._config(P.ThreadSettingsParams())
-        return {"data": model_catalog(config), "nextCursor": None}
+        try:
+            data, cursor = page(model_catalog(config, bool(p.include_hidden)), p.cursor, p.limit)
+        except ValueError as e:
+            raise invalid("cursor", str(e)) from e
+        return {"data": data, "nextCursor": cursor}
 
     async def account_read(self, p: P.GetAccountParams) -> dict[str, Any]:
         """Which credential threads use: an API key (from login or the environment), or none."""
