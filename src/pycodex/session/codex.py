@@ -73,9 +73,10 @@ class Codex:
         codex.session = session
         codex.initial_turn_context = tc
         codex.rollout_path = configured.rollout_path
-        codex._rx_event.put_nowait(Event(id="", msg=configured))
+        # Envelopes of events built here: not validated again (see Session.send_event).
+        codex._rx_event.put_nowait(Event.model_construct(id="", msg=configured))
         for err in startup_errors:
-            codex._rx_event.put_nowait(Event(id="", msg=ErrorEvent(message=err)))
+            codex._rx_event.put_nowait(Event.model_construct(id="", msg=ErrorEvent(message=err)))
         codex._loop_task = asyncio.get_running_loop().create_task(
             submission_loop(session, config, tc, codex._tx_sub), name="submission-loop"
         )
