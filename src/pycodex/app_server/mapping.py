@@ -12,7 +12,7 @@ import codecs
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pycodex.app_server import wire as w
 from pycodex.app_server.history import HIDDEN_MESSAGE_PREFIX, turn_id_for
@@ -165,7 +165,7 @@ class EventMapper:
         out.append(Notify("turn/completed", {"threadId": self.thread_id, "turn": done.wire()}))
         return out
 
-    def _status(self, kind: str) -> Notify:
+    def _status(self, kind: Literal["active", "idle"]) -> Notify:
         flags: list[Any] = []
         if kind == "active":
             flags += ["waitingOnApproval"] if self._waiting_approvals else []
@@ -319,7 +319,7 @@ class EventMapper:
         out: list[Out] = [self._status("active")]
         opened = self._open.get(call_id)
         if not approved and opened is not None:
-            declined = opened.item.model_copy(update={"status": "declined"})
+            declined = opened.item.replace(status="declined")
             out += self._complete(call_id, declined)
         return out
 
@@ -350,12 +350,12 @@ class EventMapper:
             base = opened.item
         else:
             base = _command_item(m.call_id, m.command or [], str(m.cwd or ""))
-        item = base.model_copy(update={
-            "status": "completed" if m.exit_code == 0 else "failed",
-            "aggregated_output": m.aggregated_output,
-            "exit_code": m.exit_code,
-            "duration_ms": round(m.duration.seconds() * 1000),
-        })
+        item = base.replace(
+            status="completed" if m.exit_code == 0 else "failed",
+            aggregated_output=m.aggregated_output,
+            exit_code=m.exit_code,
+            duration_ms=round(m.duration.seconds() * 1000),
+        )
         return self._close_streams() + self._complete(m.call_id, item)
 
     # ---- patches, plans, searches, tools ---------------------------------------------------
@@ -510,7 +510,7 @@ def _file_changes(changes: dict[Any, ev.FileChange]) -> list[w.FileUpdateChange]
 
 def _failed(item: w.ThreadItem) -> w.ThreadItem:
     if isinstance(item, w.CommandExecutionItem | w.FileChangeItem | w.McpToolCallItem):
-        return item.model_copy(update={"status": "failed"})
+        return item.replace(status="failed")
     return item
 
 
