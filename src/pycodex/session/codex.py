@@ -85,7 +85,9 @@ class Codex:
     async def submit(self, op: ops.Op) -> str:
         """Queue an op; returns its submission id."""
         sub_id: str = str(next(self._ids))
-        await self._tx_sub.put(ops.Submission(id=sub_id, op=op))
+        # `op` is a typed op already: the envelope is not validated again (that would build
+        # the validator of every op's union at the first submission).
+        await self._tx_sub.put(ops.Submission.model_construct(id=sub_id, op=op))
         return sub_id
 
     async def submit_with_id(self, sub: ops.Submission) -> None:
