@@ -12,7 +12,7 @@ import pytest
 
 from pycodex.testing import scenario as sc
 from pycodex.testing.server import ScriptedModelServer
-from tests.app_server.harness import require_sdk, sdk_config, setup_home, tapped
+from tests.app_server.harness import RawClient, require_sdk, sdk_config, setup_home, tapped
 from tests.app_server.schema import V2Schema
 from tests.e2e.helpers import input_texts
 
@@ -215,3 +215,40 @@ def test_goal_survives_a_restart_and_a_clear_does_too(tmp_path: Path, v2schema: 
     v2schema.check_all(sent, received)
     _, third = tapped(tmp_path / "tap3")
     assert _notes(third) == []  # nothing to send for a cleared goal
+
+
+def test_resumed_thread_with_an_active_goal_goes_on_working(tmp_path: Path, v2schema: V2Schema) -> None:
+    """A server stops (stdin closed) while its goal's turn waits on the model; the goal stays
+    active, so the next server, once the thread is resumed, sends the goal and starts its turn."""
+    turns = [sc.turn(sc.stall()),
+             sc.turn(sc.function_call("update_goal", {"status": "complete"}, "g1"), sc.completed()),
+             sc.turn(sc.message("finished after the restart"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        home, ws = setup_home(tmp_path, srv.base_url)
+        first = RawClient(home, ws)
+        try:
+            first.initialize()
+            tid = first.request("thread/start", {"cwd": str(ws), "approvalPolicy": "never"})["result"]["thread"]["id"]
+            first.request("thread/goal/set", {"threadId": tid, "objective": "survive a restart"})
+            first.notification("turn/started")
+            srv.wait_for_requests(1)  # the goal's turn waits on the model
+        finally:
+            first.close_stdin()
+            assert first.wait() == 0
+        second = RawClient(home, ws)
+        try:
+            second.initialize()
+            second.request("thread/resume", {"threadId": tid})
+            snapshot = second.notification("thread/goal/updated")
+            second.notification("turn/started")
+            second.wait_for(lambda m: m.get("method") == "thread/goal/updated"
+                            and m["params"]["goal"]["status"] == "complete")
+            second.notification("turn/completed")
+            goal = second.request("thread/goal/get", {"threadId": tid})["result"]["goal"]
+        finally:
+            second.close_stdin()
+            assert second.wait() == 0
+    assert snapshot["params"]["turnId"] is None and snapshot["params"]["goal"]["status"] == "active"
+    assert goal["status"] == "complete"
+    assert input_texts(srv.requests[1].body)[-1].startswith(NOTE)
+    v2schema.check_all(second.sent, second.messages())
