@@ -252,3 +252,21 @@ def test_resumed_thread_with_an_active_goal_goes_on_working(tmp_path: Path, v2sc
     assert goal["status"] == "complete"
     assert input_texts(srv.requests[1].body)[-1].startswith(NOTE)
     v2schema.check_all(second.sent, second.messages())
+
+
+def test_a_failed_goal_turn_blocks_the_goal(tmp_path: Path, v2schema: V2Schema) -> None:
+    """Bad input from the model side: the model answers the goal's turn with an HTTP 500. The
+    turn fails and, as in Codex, the goal becomes `blocked` instead of being retried turn after
+    turn; the SDK's goal operation ends with the failed turn."""
+    tap = tmp_path / "tap"
+    with ScriptedModelServer([sc.http_error(500, "overloaded"), sc.turn(sc.message("never"), sc.completed())]) as srv:
+        home, ws = setup_home(tmp_path, srv.base_url)
+        with Codex(sdk_config(home, ws, tap)) as codex:
+            thread = _thread(codex, ws)
+            events = _run_goal(codex._client, thread.id, "try hard")
+            goal = _get(codex._client, thread.id)
+    assert len(srv.requests) == 1
+    assert goal is not None and goal.status == ThreadGoalStatus.blocked
+    assert events[-1].method == "turn/completed" and events[-1].payload.turn.status.value == "failed"
+    sent, received = tapped(tap)
+    v2schema.check_all(sent, received)
