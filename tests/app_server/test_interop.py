@@ -153,3 +153,51 @@ def test_goals_behave_as_on_codex(tmp_path: Path, v2schema: V2Schema) -> None:
         assert (seen["goal"]["objective"], seen["goal"]["status"]) == ("write the report", "active")
     sent, received = tapped(tmp_path / "tap")
     v2schema.check_all(sent, received)
+
+
+QUESTION = {"questions": [{"id": "color", "header": "Color", "question": "Which color?",
+                           "options": [{"label": "red", "description": "warm"},
+                                       {"label": "blue", "description": "cool"}]}]}
+
+
+def _ask_script(config: Any, ws: Path) -> list[dict[str, Any]]:
+    """One question, answered through the low-level client's handler."""
+    from openai_codex.client import CodexClient
+
+    asked: list[dict[str, Any]] = []
+
+    def handler(method: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        asked.append({"method": method, **{k: v for k, v in (params or {}).items()
+                                             if k not in ("threadId", "turnId")}})
+        return {"answers": {"color": {"answers": ["blue"]}}}
+
+    with CodexClient(config, approval_handler=handler) as client:
+        client.initialize()
+        thread = client.thread_start({"cwd": str(ws), "approvalPolicy": "never", "model": "gpt-5.5"}).thread
+        turn = client.turn_start(thread.id, "pick a color")
+        client.wait_for_turn_completed(turn.turn.id)
+    return asked
+
+
+def test_questions_to_the_user_as_on_codex(tmp_path: Path) -> None:
+    """request_user_input reaches the client as the same server request, and the same answer
+    reaches the model (Codex needs its default-mode feature for the tool outside Plan mode)."""
+    codex_bin = codex_binary()
+    turns = [sc.turn(sc.function_call("request_user_input", QUESTION, "q1"), sc.completed()),
+             sc.turn(sc.message("blue it is"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        ws = tmp_path / "codex-ws"
+        ws.mkdir()
+        flags = codex_config(srv.base_url)
+        overrides = (*flags[1::2], "features.default_mode_request_user_input=true")
+        os.makedirs(tmp_path / "codex-home")
+        config = CodexConfig(codex_bin=str(codex_bin), config_overrides=overrides, cwd=str(ws),
+                             env={"CODEX_HOME": str(tmp_path / "codex-home"), "MOCK_API_KEY": "k"})
+        real = _ask_script(config, ws)
+        real_output = srv.requests[1].body["input"][-1]["output"]
+    with ScriptedModelServer(turns) as srv:
+        home, ws = setup_home(tmp_path / "py", srv.base_url)
+        ours = _ask_script(sdk_config(home, ws, tmp_path / "tap"), ws)
+        our_output = srv.requests[1].body["input"][-1]["output"]
+    assert ours == real and len(ours) == 1
+    assert our_output == real_output == '{"answers":{"color":{"answers":["blue"]}}}'
