@@ -3,6 +3,7 @@ on the same scripted model: the items and final responses match."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,117 @@ def test_same_script_same_items_on_codex_and_pycodex(tmp_path: Path, v2schema: V
     assert ours["runs"][0]["items"][2]["exit"] == 3  # the script did exercise a failing command
     sent, received = tapped(tmp_path / "tap")
     v2schema.check_all(sent, received)
+
+
+def _goal_script(codex: Any, ws: Path) -> dict[str, Any]:
+    """Goals as an SDK user drives them: refusals, then a goal the model completes in its turn."""
+    from openai_codex._goal import _GoalNotificationStream
+    from openai_codex.errors import CodexError
+    from openai_codex.generated.v2_all import ThreadGoalGetResponse, ThreadGoalSetResponse
+
+    client = codex._client
+    tid = codex.thread_start(model="gpt-5.5", cwd=str(ws), sandbox=Sandbox.full_access,
+                             approval_mode=ApprovalMode.deny_all).id
+    refusals = []
+    for params in ({"status": "paused"}, {"objective": " "}, {"objective": "x", "tokenBudget": -1}):
+        try:
+            client.request("thread/goal/set", {"threadId": tid, **params}, response_model=ThreadGoalSetResponse)
+        except CodexError as e:
+            refusals.append(str(e).replace(tid, "T"))
+    state, _ = client.start_goal_operation(tid, "write the report")
+    events = list(_GoalNotificationStream(state, lambda: client.next_goal_notification(state),
+                                          lambda: client.unregister_goal_operation(state),
+                                          lambda: client.cancel_goal_operation(state)))
+    goal = client.request("thread/goal/get", {"threadId": tid}, response_model=ThreadGoalGetResponse).goal
+    cleared = [client.thread_goal_clear(tid).cleared, client.thread_goal_clear(tid).cleared]
+    return {
+        "refusals": refusals,
+        "turns": [e.payload.turn.status.value for e in events if e.method == "turn/completed"],
+        "messages": [e.payload.item.root.text for e in events if e.method == "item/completed"
+                     and e.payload.item.root.type == "agentMessage"],
+        "user_items": [e for e in events if e.method == "item/completed" and e.payload.item.root.type == "userMessage"],
+        "goal": (goal.objective, goal.status.value) if goal else None,
+        "cleared": cleared,
+    }
+
+
+def _goal_turns() -> list[sc.Turn]:
+    return [sc.turn(sc.function_call("get_goal", {}, "g1"), sc.completed()),
+            sc.turn(sc.function_call("update_goal", {"status": "complete"}, "g2"), sc.completed()),
+            sc.turn(sc.message("report written"), sc.completed())]
+
+
+def test_goals_behave_as_on_codex(tmp_path: Path, v2schema: V2Schema) -> None:
+    """The same goal script on both servers: the same refusals (bad input: a change with no goal,
+    a blank objective, a negative budget), one goal turn the model completes, the same answers,
+    and what the model's get_goal saw."""
+    codex_bin = codex_binary()
+    with ScriptedModelServer(_goal_turns()) as srv:
+        ws = tmp_path / "codex-ws"
+        ws.mkdir()
+        flags = codex_config(srv.base_url)
+        config = CodexConfig(codex_bin=str(codex_bin), config_overrides=tuple(flags[1::2]), cwd=str(ws),
+                             env={"CODEX_HOME": str(tmp_path / "codex-home"), "MOCK_API_KEY": "k"})
+        os.makedirs(tmp_path / "codex-home")
+        with Codex(config) as codex:
+            real = _goal_script(codex, ws)
+        real_seen = json.loads(srv.requests[1].body["input"][-1]["output"])
+    with ScriptedModelServer(_goal_turns()) as srv:
+        home, ws = setup_home(tmp_path / "py", srv.base_url)
+        with Codex(sdk_config(home, ws, tmp_path / "tap")) as codex:
+            ours = _goal_script(codex, ws)
+        our_seen = json.loads(srv.requests[1].body["input"][-1]["output"])
+    assert ours == real
+    assert real["turns"] == ["completed"] and real["goal"] == ("write the report", "complete")
+    for seen in (real_seen, our_seen):
+        assert (seen["goal"]["objective"], seen["goal"]["status"]) == ("write the report", "active")
+    sent, received = tapped(tmp_path / "tap")
+    v2schema.check_all(sent, received)
+
+
+QUESTION = {"questions": [{"id": "color", "header": "Color", "question": "Which color?",
+                           "options": [{"label": "red", "description": "warm"},
+                                       {"label": "blue", "description": "cool"}]}]}
+
+
+def _ask_script(config: Any, ws: Path) -> list[dict[str, Any]]:
+    """One question, answered through the low-level client's handler."""
+    from openai_codex.client import CodexClient
+
+    asked: list[dict[str, Any]] = []
+
+    def handler(method: str, params: dict[str, Any] | None) -> dict[str, Any]:
+        asked.append({"method": method, **{k: v for k, v in (params or {}).items()
+                                             if k not in ("threadId", "turnId")}})
+        return {"answers": {"color": {"answers": ["blue"]}}}
+
+    with CodexClient(config, approval_handler=handler) as client:
+        client.initialize()
+        thread = client.thread_start({"cwd": str(ws), "approvalPolicy": "never", "model": "gpt-5.5"}).thread
+        turn = client.turn_start(thread.id, "pick a color")
+        client.wait_for_turn_completed(turn.turn.id)
+    return asked
+
+
+def test_questions_to_the_user_as_on_codex(tmp_path: Path) -> None:
+    """request_user_input reaches the client as the same server request, and the same answer
+    reaches the model (Codex needs its default-mode feature for the tool outside Plan mode)."""
+    codex_bin = codex_binary()
+    turns = [sc.turn(sc.function_call("request_user_input", QUESTION, "q1"), sc.completed()),
+             sc.turn(sc.message("blue it is"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        ws = tmp_path / "codex-ws"
+        ws.mkdir()
+        flags = codex_config(srv.base_url)
+        overrides = (*flags[1::2], "features.default_mode_request_user_input=true")
+        os.makedirs(tmp_path / "codex-home")
+        config = CodexConfig(codex_bin=str(codex_bin), config_overrides=overrides, cwd=str(ws),
+                             env={"CODEX_HOME": str(tmp_path / "codex-home"), "MOCK_API_KEY": "k"})
+        real = _ask_script(config, ws)
+        real_output = srv.requests[1].body["input"][-1]["output"]
+    with ScriptedModelServer(turns) as srv:
+        home, ws = setup_home(tmp_path / "py", srv.base_url)
+        ours = _ask_script(sdk_config(home, ws, tmp_path / "tap"), ws)
+        our_output = srv.requests[1].body["input"][-1]["output"]
+    assert ours == real and len(ours) == 1
+    assert our_output == real_output == '{"answers":{"color":{"answers":["blue"]}}}'

@@ -38,7 +38,7 @@ def test_bad_input_is_answered_and_the_server_goes_on(tmp_path: Path, v2schema: 
     """Bad input, each answered with one error and nothing lost: a request before initialize,
     a line that is not JSON, JSON that is not an object, an unknown method, a second
     initialize, params of the wrong type and missing, an input item of an unknown type and
-    one without its text, an unknown thread id, a not yet implemented method (goals), a
+    one without its text, an unknown thread id, a goal for a thread that does not exist, a
     notification nobody knows."""
     with ScriptedModelServer([]) as srv:
         c, _, _ = _client(tmp_path, srv)
@@ -70,7 +70,7 @@ def test_bad_input_is_answered_and_the_server_goes_on(tmp_path: Path, v2schema: 
     assert wrong_type["error"]["code"] == -32602 and "threadId" in wrong_type["error"]["message"]
     assert missing["error"]["code"] == -32602 and "threadId" in missing["error"]["message"]
     assert no_thread["error"]["code"] == -32600 and "0000-no-such-thread" in no_thread["error"]["message"]
-    assert goal["error"]["code"] == -32601 and "not implemented" in goal["error"]["message"]
+    assert goal["error"] == {"code": -32600, "message": "thread not found: x"}
     assert bad_input["error"]["code"] == -32602 and "input.0" in bad_input["error"]["message"]
     assert no_text["error"]["message"] == "invalid params: input.0.text: Field required"
     assert still_fine["result"]["data"] == []

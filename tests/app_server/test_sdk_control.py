@@ -155,7 +155,7 @@ def test_model_list_and_api_key_account(tmp_path: Path, v2schema: V2Schema) -> N
             answer = _start(codex, ws).run("now with a key")
             codex.logout()
             after = codex.account()
-    assert [m.id for m in models.data] == ["gpt-5.5"] and models.data[0].is_default
+    assert [m.id for m in models.data if m.is_default] == ["gpt-5.5"]
     assert before.account is None and during.account is not None and after.account is None
     assert during.account.root.type == "apiKey"
     assert answer.final_response == "with the key"

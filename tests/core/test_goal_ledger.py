@@ -7,7 +7,7 @@ import pytest
 
 from pycodex.protocol.goals import ThreadGoalStatus
 from pycodex.protocol.usage import TokenUsage
-from pycodex.state.goals import GoalError, GoalLedger, counted_tokens
+from pycodex.state.goals import GoalChange, GoalError, GoalLedger, counted_tokens
 from pycodex.tools.handlers.goal_args import ArgsError, parse_create_goal, parse_update_goal
 from pycodex.tools.handlers.goals import goal_response
 
@@ -129,3 +129,37 @@ def test_argument_errors_point_where_serde_points() -> None:
         assert str(e.value) == message, text
     assert parse_create_goal('{"objective": "ünï", "token_budget": null}').objective == "ünï"
     assert parse_update_goal(' {"status": "paused"} ').status is S.PAUSED
+
+
+# ---- changes a client makes (the app-server's thread/goal/set and thread/goal/clear) --------
+
+
+def test_client_edit_creates_then_changes_keeping_usage() -> None:
+    """Bad input tried: a change with no goal and no objective, an empty objective, a zero budget."""
+    ledger = GoalLedger()
+    with pytest.raises(GoalError, match="no goal"):
+        ledger.edit("t", GoalChange(status=S.PAUSED), counted=0, now=0.0, wall=1)
+    with pytest.raises(GoalError, match="must not be empty"):
+        ledger.edit("t", GoalChange(objective="  "), counted=0, now=0.0, wall=1)
+    with pytest.raises(GoalError, match="must be positive"):
+        ledger.edit("t", GoalChange(objective="x", token_budget=0, budget_given=True),
+                    counted=0, now=0.0, wall=1)
+    goal = ledger.edit("t", GoalChange(objective=" ship "), counted=50, now=0.0, wall=1)
+    assert (goal.objective, goal.status, goal.token_budget) == ("ship", S.ACTIVE, None)
+    ledger.account(counted=350, now=1.0, wall=2)  # 300 tokens spent on it
+    goal = ledger.edit("t", GoalChange(objective="ship v2"), counted=350, now=1.0, wall=3)
+    assert (goal.objective, goal.tokens_used, goal.status) == ("ship v2", 300, S.ACTIVE)
+    # A budget already spent stops the active goal at once; a paused one stays paused.
+    goal = ledger.edit("t", GoalChange(token_budget=200, budget_given=True), counted=350, now=1.0, wall=4)
+    assert (goal.status, goal.token_budget) == (S.BUDGET_LIMITED, 200)
+    goal = ledger.edit("t", GoalChange(status=S.PAUSED, token_budget=None, budget_given=True),
+                       counted=350, now=1.0, wall=5)
+    assert (goal.status, goal.token_budget) == (S.PAUSED, None)
+
+
+def test_client_clear_forgets_the_goal() -> None:
+    ledger = ledger_with_goal()
+    assert ledger.clear() is True
+    assert ledger.goal() is None and ledger.clear() is False
+    goal = ledger.edit("t", GoalChange(objective="again"), counted=0, now=0.0, wall=9)
+    assert goal.objective == "again" and goal.tokens_used == 0

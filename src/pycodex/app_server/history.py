@@ -22,6 +22,10 @@ _TURN_NS = uuid.UUID("5b0c1e52-6f1e-4f0a-9d55-0d1c8a6b3a11")
 _EXIT = re.compile(r"^Process exited with code (-?\d+)$", re.MULTILINE)
 _SHELL_TOOLS = ("exec_command", "shell", "shell_command", "container.exec", "local_shell")
 
+# Messages put in the conversation for the model (goal notes), not typed by the user: clients
+# never see them as userMessage items (the core's fork does not count them either).
+HIDDEN_MESSAGE_PREFIX = "<codex_internal_context"
+
 
 def turn_id_for(thread_id: str, n: int) -> str:
     """The id of a thread's n-th turn (0-based): the same live and when read back."""
@@ -65,6 +69,8 @@ class _Builder:
         elif isinstance(msg, ev.TurnAborted):
             self.close_turn("interrupted")
         elif isinstance(msg, ev.UserMessageEvent):
+            if msg.message.lstrip().startswith(HIDDEN_MESSAGE_PREFIX):
+                return
             content: list[w.UserInput] = [w.TextUserInput(text=msg.message)] if msg.message else []
             content += [w.ImageUserInput(url=u) for u in msg.images or []]
             self.add(w.UserMessageItem(id=self._id(), content=content))

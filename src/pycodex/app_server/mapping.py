@@ -12,12 +12,13 @@ import codecs
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pycodex.app_server import wire as w
-from pycodex.app_server.history import turn_id_for
+from pycodex.app_server.history import HIDDEN_MESSAGE_PREFIX, turn_id_for
 from pycodex.protocol import events as ev
 from pycodex.protocol.command_display import display_command
+from pycodex.protocol.goals import ThreadGoalCleared, ThreadGoalUpdated
 from pycodex.protocol.usage import TokenUsage
 
 Clock = Callable[[], int]  # milliseconds since the epoch
@@ -42,7 +43,17 @@ class ApprovalAsk:
     kind: str  # "exec" | "patch"
 
 
-Out = Notify | ApprovalAsk
+@dataclass(frozen=True)
+class UserInputAsk:
+    """A server→client `item/tool/requestUserInput`; `event_id` is the turn to answer."""
+
+    params: dict[str, Any]
+    event_id: str
+    call_id: str
+    method: str = "item/tool/requestUserInput"
+
+
+Out = Notify | ApprovalAsk | UserInputAsk
 _ENDS_UNSTARTED = (ev.ErrorEvent, ev.TaskComplete, ev.TurnAborted)
 
 
@@ -80,6 +91,7 @@ class EventMapper:
     _reasoning_key: str | None = None
     _summary_index: int = 0
     _waiting_approvals: int = 0
+    _waiting_input: int = 0
     _decoders: dict[str, codecs.IncrementalDecoder] = field(default_factory=dict)
 
     # ---- turns ---------------------------------------------------------------------------
@@ -102,6 +114,8 @@ class EventMapper:
         msg = event.msg
         if isinstance(msg, ev.TaskStarted):
             return self._turn_started(event.id)
+        if isinstance(msg, ThreadGoalUpdated | ThreadGoalCleared):  # in a turn or not
+            return [self.goal_notification(msg)]
         out: list[Out] = []
         if self.turn is None:
             if event.id not in self._turn_of_sub or not isinstance(msg, _ENDS_UNSTARTED):
@@ -146,13 +160,16 @@ class EventMapper:
             duration_ms=max(0, now - turn.started_ms),
         )
         self.turn = None
-        self._waiting_approvals = 0
+        self._waiting_approvals = self._waiting_input = 0
         out.append(self._status("idle"))
         out.append(Notify("turn/completed", {"threadId": self.thread_id, "turn": done.wire()}))
         return out
 
-    def _status(self, kind: str) -> Notify:
-        flags = ["waitingOnApproval"] if self._waiting_approvals and kind == "active" else []
+    def _status(self, kind: Literal["active", "idle"]) -> Notify:
+        flags: list[Any] = []
+        if kind == "active":
+            flags += ["waitingOnApproval"] if self._waiting_approvals else []
+            flags += ["waitingOnUserInput"] if self._waiting_input else []
         status = w.ThreadStatus(type=kind, active_flags=flags)
         return Notify("thread/status/changed", {"threadId": self.thread_id, "status": status.wire()})
 
@@ -199,6 +216,8 @@ class EventMapper:
         return out
 
     def _on_user_message(self, m: ev.UserMessageEvent, _sub: str) -> list[Out]:
+        if m.message.lstrip().startswith(HIDDEN_MESSAGE_PREFIX):
+            return self._close_streams()
         content: list[w.UserInput] = [w.TextUserInput(text=m.message)] if m.message else []
         content += [w.ImageUserInput(url=u) for u in m.images or []]
         key = self.new_id()
@@ -300,7 +319,7 @@ class EventMapper:
         out: list[Out] = [self._status("active")]
         opened = self._open.get(call_id)
         if not approved and opened is not None:
-            declined = opened.item.model_copy(update={"status": "declined"})
+            declined = opened.item.replace(status="declined")
             out += self._complete(call_id, declined)
         return out
 
@@ -331,12 +350,12 @@ class EventMapper:
             base = opened.item
         else:
             base = _command_item(m.call_id, m.command or [], str(m.cwd or ""))
-        item = base.model_copy(update={
-            "status": "completed" if m.exit_code == 0 else "failed",
-            "aggregated_output": m.aggregated_output,
-            "exit_code": m.exit_code,
-            "duration_ms": round(m.duration.seconds() * 1000),
-        })
+        item = base.replace(
+            status="completed" if m.exit_code == 0 else "failed",
+            aggregated_output=m.aggregated_output,
+            exit_code=m.exit_code,
+            duration_ms=round(m.duration.seconds() * 1000),
+        )
         return self._close_streams() + self._complete(m.call_id, item)
 
     # ---- patches, plans, searches, tools ---------------------------------------------------
@@ -396,6 +415,34 @@ class EventMapper:
     def _on_context_compacted(self, m: ev.ContextCompacted, _sub: str) -> list[Out]:
         key = self.new_id()
         return self._close_streams() + self._complete(key, w.ContextCompactionItem(id=key))
+
+    # ---- goals and questions to the user ----------------------------------------------------
+    def goal_notification(self, m: ThreadGoalUpdated | ThreadGoalCleared) -> Notify:
+        """`thread/goal/updated` (with the turn, when a turn changed it) or `thread/goal/cleared`."""
+        if isinstance(m, ThreadGoalCleared):
+            return Notify("thread/goal/cleared", {"threadId": self.thread_id})
+        turn_id = self.turn.id if self.turn is not None and m.turn_id else None
+        goal = m.goal.model_dump(mode="json", by_alias=True)
+        return Notify("thread/goal/updated", {"threadId": self.thread_id, "turnId": turn_id, "goal": goal})
+
+    def _on_request_user_input(self, m: ev.RequestUserInputEvent, sub: str) -> list[Out]:
+        out = self._close_streams()
+        self._waiting_input += 1
+        out.append(self._status("active"))
+        params = {
+            **self._scope(), "itemId": m.call_id,
+            "questions": [q.model_dump(mode="json") for q in m.questions],
+            "isBlocking": False, "autoResolutionMs": None,
+        }
+        out.append(UserInputAsk(params, m.turn_id or sub, m.call_id))
+        return out
+
+    def user_input_answered(self) -> list[Out]:
+        """After the client answered (or could not): the thread no longer waits on it."""
+        if self.turn is None:
+            return []
+        self._waiting_input = max(0, self._waiting_input - 1)
+        return [self._status("active")]
 
     # ---- usage and errors -----------------------------------------------------------------
     def _on_token_count(self, m: ev.TokenCount, _sub: str) -> list[Out]:
@@ -463,7 +510,7 @@ def _file_changes(changes: dict[Any, ev.FileChange]) -> list[w.FileUpdateChange]
 
 def _failed(item: w.ThreadItem) -> w.ThreadItem:
     if isinstance(item, w.CommandExecutionItem | w.FileChangeItem | w.McpToolCallItem):
-        return item.model_copy(update={"status": "failed"})
+        return item.replace(status="failed")
     return item
 
 

@@ -65,6 +65,17 @@ class Methods:
             "account/login/start": (P.LoginAccountParams, self.account_login_start),
             "account/login/cancel": (P.CancelLoginParams, self.account_login_cancel),
             "account/logout": (None, self.account_logout),
+            **self._goal_table(),
+        }
+
+    def _goal_table(self) -> dict[str, tuple[type[BaseModel] | None, Handler]]:
+        from pycodex.app_server.goals import GoalMethods
+
+        goals = GoalMethods(self.threads, self._stored)
+        return {
+            "thread/goal/set": (P.ThreadGoalSetParams, goals.set),
+            "thread/goal/get": (P.ThreadGoalIdParams, goals.get),
+            "thread/goal/clear": (P.ThreadGoalIdParams, goals.clear),
         }
 
     # ---- handshake -----------------------------------------------------------------------
@@ -202,7 +213,7 @@ class Methods:
 
     async def thread_resume(self, p: P.ThreadResumeParams) -> Reply | dict[str, Any]:
         """Load a stored thread (in any server process) and continue it under the same id."""
-        from pycodex.rollout.reader import last_turn_context, load_rollout
+        from pycodex.rollout.reader import last_thread_goal, last_turn_context, load_rollout
 
         loaded_handle = self.threads.get(p.thread_id)
         if loaded_handle is not None:
@@ -220,9 +231,21 @@ class Methods:
         names = await self._names()
         handle = self._adopt(conv, config, count_turns(loaded.items), preview=stored.preview,
                              created_at=stored.created(), name=names.get(stored.id))
+        handle.goal = last_thread_goal(loaded.items, stored.id)
         await self._warn(config)
         handle.start_pump()
-        return self._thread_response(handle, turns)
+        return Reply(self._thread_response(handle, turns), lambda: self._resume_goal(handle))
+
+    async def _resume_goal(self, handle: ThreadHandle) -> None:
+        """As Codex: the goal's snapshot once the client has the thread, then its turn if it
+        is active."""
+        from pycodex.app_server.goals import goal_wire
+
+        if handle.goal is None:
+            return
+        await self.conn.notify("thread/goal/updated",
+                               {"threadId": handle.id, "turnId": None, "goal": goal_wire(handle.goal)})
+        await handle.continue_goal()
 
     async def thread_fork(self, p: P.ThreadForkParams) -> Reply:
         """A new thread holding a stored thread's history (up to and including `lastTurnId`)."""
@@ -365,11 +388,15 @@ class Methods:
 
     # ---- models and account --------------------------------------------------------------
     async def model_list(self, p: P.ModelListParams) -> dict[str, Any]:
-        """The models pycodex knows how to drive (the configured one is the default)."""
-        from pycodex.app_server.account import model_catalog
+        """Codex's catalog models pycodex knows (the configured one is the default)."""
+        from pycodex.app_server.models import model_catalog, page
 
         config = await self._config(P.ThreadSettingsParams())
-        return {"data": model_catalog(config), "nextCursor": None}
+        try:
+            data, cursor = page(model_catalog(config, bool(p.include_hidden)), p.cursor, p.limit)
+        except ValueError as e:
+            raise invalid("cursor", str(e)) from e
+        return {"data": data, "nextCursor": cursor}
 
     async def account_read(self, p: P.GetAccountParams) -> dict[str, Any]:
         """Which credential threads use: an API key (from login or the environment), or none."""

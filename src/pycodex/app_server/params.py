@@ -162,6 +162,30 @@ class CancelLoginParams(V2):
     login_id: StrictStr
 
 
+GoalStatusName = Literal["active", "paused", "blocked", "usageLimited", "budgetLimited", "complete"]
+
+
+class ThreadGoalSetParams(V2):
+    """`tokenBudget` absent leaves the budget as it is; null removes it."""
+
+    thread_id: StrictStr
+    objective: StrictStr | None = None
+    status: GoalStatusName | None = None
+    token_budget: Annotated[int, Field(strict=True)] | None = None
+    origin: Literal["user", "automatic"] | None = None
+
+    def budget_given(self) -> bool:
+        """Whether the client sent `tokenBudget` at all (null included)."""
+        return "token_budget" in self.model_fields_set
+
+
+class ThreadGoalIdParams(V2):
+    """thread/goal/get and thread/goal/clear."""
+
+    thread_id: StrictStr
+    origin: Literal["user", "automatic"] | None = None
+
+
 def field_error(e: ValidationError, data: Any = None) -> str:
     """The first problem of a validation error, naming the field by its wire path."""
     err = e.errors()[0]

@@ -19,11 +19,6 @@ from pycodex.app_server.transport import LineTooLong, Transport
 
 log = logging.getLogger(__name__)
 
-# Methods of Codex's v2 API that the official SDK calls and pycodex does not have yet: they
-# answer "method not found", never a silent success (docs/app-server.md lists them).
-NOT_IMPLEMENTED = frozenset({"thread/goal/set", "thread/goal/clear", "thread/goal/get"})
-
-
 @dataclass
 class Reply:
     """A handler's result, and what to do once the client has it."""
@@ -97,9 +92,8 @@ class Dispatcher:
             if not self.initialized:
                 raise rpc.RpcError(rpc.INVALID_REQUEST, "Not initialized")
             entry = self.handlers.get(req.method)
-            if entry is None:
-                suffix = " (not implemented by pycodex)" if req.method in NOT_IMPLEMENTED else ""
-                raise rpc.RpcError(rpc.METHOD_NOT_FOUND, f"method not found: {req.method}{suffix}")
+            if entry is None:  # Codex's methods pycodex lacks too: never a silent success
+                raise rpc.RpcError(rpc.METHOD_NOT_FOUND, f"method not found: {req.method}")
             model, handler = entry
             params = parse_params(model, req.params) if model is not None else req.params
             result = await handler(params)

@@ -14,12 +14,18 @@ from typing import Any
 from pycodex.app_server import wire as w
 from pycodex.app_server.connection import ClientGone, Connection
 from pycodex.app_server.jsonrpc import INVALID_REQUEST, RpcError
-from pycodex.app_server.mapping import ApprovalAsk, EventMapper, Notify, Out
+from pycodex.app_server.mapping import ApprovalAsk, EventMapper, Notify, Out, UserInputAsk
 from pycodex.app_server.params import TurnStartParams
 from pycodex.app_server.settings import TurnSettings, apply_turn_overrides, input_items
 from pycodex.protocol import events as ev
 from pycodex.protocol import ops
-from pycodex.protocol.inputs import InputItem
+from pycodex.protocol.goals import (
+    ThreadGoal,
+    ThreadGoalCleared,
+    ThreadGoalStatus,
+    ThreadGoalUpdated,
+)
+from pycodex.protocol.inputs import InputItem, TextInput
 from pycodex.protocol.policies import ReviewDecision
 from pycodex.session.conversation import Conversation
 
@@ -42,6 +48,18 @@ def decision_of(result: Any) -> ReviewDecision:
     if isinstance(decision, dict) and "acceptWithExecpolicyAmendment" in decision:
         return ReviewDecision.APPROVED  # no exec-policy file in pycodex: approved this once
     return ReviewDecision.DENIED
+
+
+def answers_of(result: Any) -> ops.RequestUserInputResponse:
+    """The answers in a requestUserInput result; anything malformed counts as no answer."""
+    answers = result.get("answers") if isinstance(result, dict) else None
+    if not isinstance(answers, dict):
+        return ops.RequestUserInputResponse(answers={})
+    try:
+        return ops.RequestUserInputResponse.model_validate({"answers": answers})
+    except ValueError:
+        log.warning("malformed requestUserInput answer: %.200r", result)
+        return ops.RequestUserInputResponse(answers={})
 
 
 def now_ms() -> int:
@@ -81,6 +99,9 @@ class ThreadHandle:
         self._asks: set[asyncio.Task[None]] = set()
         self._pump: asyncio.Task[None] | None = None
         self.closed = False
+        self.goal: ThreadGoal | None = None  # as the session's events left it
+        # Goal changes this server submitted, by submission id: answered by their event.
+        self._goal_waiters: dict[str, asyncio.Future[tuple[ev.EventMsg, bool]]] = {}
 
     @property
     def id(self) -> str:
@@ -171,6 +192,68 @@ class ThreadHandle:
                 raise _not_active(turn_id, running)
             await self.conv.submit_with_id(self._sub_id(), ops.Interrupt())
 
+    # ---- goals -----------------------------------------------------------------------------
+    async def change_goal(self, op: ops.SetThreadGoal | ops.ClearThreadGoal) -> tuple[ev.EventMsg, bool]:
+        """Submit a goal change and wait for its answer: the updated/cleared event or an error
+        event, and whether the thread had a goal just before."""
+        if self.closed or self.conv.finished():
+            raise RpcError(INVALID_REQUEST, f"thread {self.id} is shutting down")
+        sub = self._sub_id()
+        fut: asyncio.Future[tuple[ev.EventMsg, bool]] = asyncio.get_running_loop().create_future()
+        self._goal_waiters[sub] = fut
+        try:
+            await self.conv.submit_with_id(sub, op)
+            return await fut
+        finally:
+            self._goal_waiters.pop(sub, None)
+
+    async def continue_goal(self) -> None:
+        """An active goal on an idle thread gets a turn of its own (Codex's continuation)."""
+        from pycodex.app_server.goals import continuation_note
+
+        async with self._lock:
+            goal = self.goal
+            if (goal is None or goal.status is not ThreadGoalStatus.ACTIVE or self.closed
+                    or self.conv.finished() or self.active_turn_id() is not None):
+                return
+            s = self.settings
+            op = ops.UserTurn(
+                items=[TextInput(text=continuation_note(goal))], cwd=s.cwd,
+                approval_policy=s.approval_policy, sandbox_policy=s.sandbox_policy, model=s.model,
+                effort=s.effort, summary=s.summary,
+            )
+            sub = self._sub_id()
+            self.mapper.reserve_turn(sub)
+            await self.conv.submit_with_id(sub, op)
+
+    async def _after_turn(self, status: str) -> None:
+        goal = self.goal
+        if goal is None or goal.status is not ThreadGoalStatus.ACTIVE:
+            return
+        if status == "completed":
+            await self.continue_goal()
+        elif status == "failed" and not self.conv.finished():
+            # As Codex: a failed turn stops the goal instead of retrying it turn after turn.
+            await self.conv.submit_with_id(self._sub_id(), ops.SetThreadGoal(status=ThreadGoalStatus.BLOCKED))
+
+    def _goal_event(self, event: ev.Event) -> bool:
+        """Keep the goal current; True when the event answers a change this server asked for
+        (the handler replies, then notifies)."""
+        msg = event.msg
+        before = self.goal
+        if isinstance(msg, ThreadGoalUpdated):
+            self.goal = msg.goal
+        elif isinstance(msg, ThreadGoalCleared):
+            self.goal = None
+        elif not isinstance(msg, ev.ErrorEvent):
+            return False
+        waiter = self._goal_waiters.get(event.id)
+        if waiter is None:
+            return False
+        if not waiter.done():
+            waiter.set_result((msg, before is not None))
+        return True
+
     # ---- events --------------------------------------------------------------------------
     async def _run_pump(self) -> None:
         try:
@@ -178,16 +261,27 @@ class ThreadHandle:
                 event = await self.conv.next_event()
                 if isinstance(event.msg, ev.ShutdownComplete):
                     return
-                await self._send(self.mapper.map(event))
+                if self._goal_event(event):
+                    continue
+                outs = self.mapper.map(event)
+                await self._send(outs)
+                for out in outs:
+                    if isinstance(out, Notify) and out.method == "turn/completed":
+                        await self._after_turn(out.params["turn"]["status"])
         except Exception:  # the pump must not die silently: the client would wait forever
             log.exception("thread %s: event pump failed", self.id)
+        finally:
+            for fut in self._goal_waiters.values():
+                if not fut.done():
+                    fut.set_exception(RpcError(INVALID_REQUEST, f"thread {self.id} has shut down"))
 
     async def _send(self, outs: list[Out]) -> None:
         for out in outs:
             if isinstance(out, Notify):
                 await self.conn.notify(out.method, out.params)
             else:
-                task = asyncio.get_running_loop().create_task(self._ask(out))
+                ask = self._ask(out) if isinstance(out, ApprovalAsk) else self._ask_user(out)
+                task = asyncio.get_running_loop().create_task(ask)
                 self._asks.add(task)
                 task.add_done_callback(self._asks.discard)
 
@@ -204,6 +298,21 @@ class ThreadHandle:
         op_type = ops.ExecApproval if ask.kind == "exec" else ops.PatchApproval
         if not self.conv.finished():
             await self.conv.submit_with_id(self._sub_id(), op_type(id=ask.event_id, decision=decision))
+
+    async def _ask_user(self, ask: UserInputAsk) -> None:
+        """The model's questions go to the client; a missing, failed or malformed answer (or a
+        client that is gone) is no answer, and the model is told nobody could answer."""
+        response = ops.RequestUserInputResponse(answers={})
+        try:
+            answer = await self.conn.request(ask.method, ask.params)
+            await self.conn.notify("serverRequest/resolved", {"threadId": self.id, "requestId": answer.id})
+            if answer.error is None:
+                response = answers_of(answer.result)
+        except ClientGone:
+            pass
+        await self._send(self.mapper.user_input_answered())
+        if not self.conv.finished():
+            await self.conv.submit_with_id(self._sub_id(), ops.UserInputAnswer(id=ask.event_id, response=response))
 
     # ---- end -----------------------------------------------------------------------------
     async def close(self) -> None:

@@ -1,12 +1,20 @@
 """The app-server's v2 wire types (threads, turns, items, inputs), named as Codex's v2 schema.
 
-Field names are camelCase on the wire (a few are snake_case in Codex's schema and carry an
-explicit alias). Nulls are kept when sent, as Codex sends them.
+Field names are camelCase on the wire (a few are snake_case in Codex's schema and say so).
+Nulls are kept when sent, as Codex sends them.
+
+What clients send (user input) is validated: pydantic models. What the server only sends
+(items, turns, threads, usage) are plain dataclasses written out by `wire()`: building
+pydantic validators and serializers for them cost ~25 ms of every server's start and bought
+nothing.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import dataclasses
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -67,31 +75,65 @@ UserInput = Annotated[
 ]
 
 
+# ---- what the server sends -----------------------------------------------------------------
+
+
+@cache
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_value(x) for x in v]
+    wire = getattr(v, "wire", None)
+    return wire() if wire is not None else v
+
+
+class Sent:
+    """A dataclass sent as a JSON object: each field under its camelCase name (or the name in
+    its `wire` metadata), nested values written out by their own `wire()`."""
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON object sent on the wire."""
+        return {f.metadata.get("wire", _camel(f.name)): _value(getattr(self, f.name))
+                for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
 # ---- items -------------------------------------------------------------------------------
 
 
-class UserMessageItem(V2):
-    type: Literal["userMessage"] = "userMessage"
+@dataclass
+class UserMessageItem(Sent):
     id: str
     content: list[UserInput]
     client_id: str | None = None
+    type: Literal["userMessage"] = "userMessage"
 
 
-class AgentMessageItem(V2):
-    type: Literal["agentMessage"] = "agentMessage"
+@dataclass
+class AgentMessageItem(Sent):
     id: str
     text: str
     phase: str | None = None
+    type: Literal["agentMessage"] = "agentMessage"
 
 
-class ReasoningItem(V2):
-    type: Literal["reasoning"] = "reasoning"
+@dataclass
+class ReasoningItem(Sent):
     id: str
-    summary: list[str] = Field(default_factory=list)
-    content: list[str] = Field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    content: list[str] = field(default_factory=list)
+    type: Literal["reasoning"] = "reasoning"
 
 
-class CommandAction(V2):
+@dataclass
+class CommandAction:
     """A best-effort reading of what a command does (`read`, `listFiles`, `search`, `unknown`)."""
 
     type: Literal["read", "listFiles", "search", "unknown"]
@@ -112,23 +154,31 @@ class CommandAction(V2):
 CommandStatus = Literal["inProgress", "completed", "failed", "declined"]
 
 
-class CommandExecutionItem(V2):
-    type: Literal["commandExecution"] = "commandExecution"
+@dataclass
+class CommandExecutionItem(Sent):
     id: str
     command: str
     cwd: str
-    command_actions: list[dict[str, Any]] = Field(default_factory=list)
     status: CommandStatus
+    command_actions: list[dict[str, Any]] = field(default_factory=list)
     aggregated_output: str | None = None
     exit_code: int | None = None
     duration_ms: int | None = None
     process_id: str | None = None
     source: Literal["agent", "userShell", "unifiedExecStartup", "unifiedExecInteraction"] = "agent"
+    type: Literal["commandExecution"] = "commandExecution"
+
+    def wire(self) -> dict[str, Any]:
+        """The item with its actions in their own shapes."""
+        data = super().wire()
+        data["commandActions"] = [CommandAction(**a).wire() for a in self.command_actions]
+        return data
 
 
-class PatchChangeKind(V2):
+@dataclass
+class PatchChangeKind:
     type: Literal["add", "delete", "update"]
-    move_path: str | None = Field(default=None, alias="move_path")
+    move_path: str | None = None
 
     def wire(self) -> dict[str, Any]:
         """`move_path` only on updates, as Codex's schema has it."""
@@ -137,60 +187,53 @@ class PatchChangeKind(V2):
         return {"type": self.type}
 
 
-class FileUpdateChange(V2):
+@dataclass
+class FileUpdateChange(Sent):
     path: str
     kind: PatchChangeKind
     diff: str
 
-    def wire(self) -> dict[str, Any]:
-        """The change, its kind in Codex's shape."""
-        return {"path": self.path, "kind": self.kind.wire(), "diff": self.diff}
 
-
-class FileChangeItem(V2):
-    type: Literal["fileChange"] = "fileChange"
+@dataclass
+class FileChangeItem(Sent):
     id: str
     changes: list[FileUpdateChange]
     status: Literal["inProgress", "completed", "failed", "declined"]
-
-    def wire(self) -> dict[str, Any]:
-        """The item with each change in Codex's shape."""
-        return {
-            "type": self.type,
-            "id": self.id,
-            "changes": [c.wire() for c in self.changes],
-            "status": self.status,
-        }
+    type: Literal["fileChange"] = "fileChange"
 
 
-class McpToolCallItem(V2):
-    type: Literal["mcpToolCall"] = "mcpToolCall"
+@dataclass
+class McpToolCallItem(Sent):
     id: str
     server: str
     tool: str
-    arguments: Any = None
     status: Literal["inProgress", "completed", "failed"]
+    arguments: Any = None
     result: dict[str, Any] | None = None
     error: dict[str, str] | None = None
     duration_ms: int | None = None
+    type: Literal["mcpToolCall"] = "mcpToolCall"
 
 
-class WebSearchItem(V2):
-    type: Literal["webSearch"] = "webSearch"
+@dataclass
+class WebSearchItem(Sent):
     id: str
     query: str
     action: dict[str, Any] | None = None
+    type: Literal["webSearch"] = "webSearch"
 
 
-class ImageViewItem(V2):
-    type: Literal["imageView"] = "imageView"
+@dataclass
+class ImageViewItem(Sent):
     id: str
     path: str
+    type: Literal["imageView"] = "imageView"
 
 
-class ContextCompactionItem(V2):
-    type: Literal["contextCompaction"] = "contextCompaction"
+@dataclass
+class ContextCompactionItem(Sent):
     id: str
+    type: Literal["contextCompaction"] = "contextCompaction"
 
 
 ThreadItem = (
@@ -207,11 +250,8 @@ ThreadItem = (
 
 
 def item_wire(item: ThreadItem) -> dict[str, Any]:
-    """One item as sent (command actions in their own shape)."""
-    data = item.wire()
-    if isinstance(item, CommandExecutionItem):
-        data["commandActions"] = [CommandAction(**a).wire() for a in item.command_actions]
-    return data
+    """One item as sent."""
+    return item.wire()
 
 
 # ---- turns and threads -------------------------------------------------------------------
@@ -219,30 +259,27 @@ def item_wire(item: ThreadItem) -> dict[str, Any]:
 TurnStatus = Literal["completed", "interrupted", "failed", "inProgress"]
 
 
-class TurnError(V2):
+@dataclass
+class TurnError(Sent):
     message: str
     codex_error_info: Any = None
     additional_details: str | None = None
 
 
-class Turn(V2):
+@dataclass
+class Turn(Sent):
     id: str
-    items: list[ThreadItem] = Field(default_factory=list)
-    items_view: Literal["notLoaded", "summary", "full"] = "notLoaded"
     status: TurnStatus
+    items: list[ThreadItem] = field(default_factory=list)
+    items_view: Literal["notLoaded", "summary", "full"] = "notLoaded"
     error: TurnError | None = None
     started_at: int | None = None
     completed_at: int | None = None
     duration_ms: int | None = None
 
-    def wire(self) -> dict[str, Any]:
-        """The turn with its items in their own shapes."""
-        data = super().wire()
-        data["items"] = [item_wire(i) for i in self.items]
-        return data
 
-
-class ThreadStatus(V2):
+@dataclass
+class ThreadStatus:
     type: Literal["notLoaded", "idle", "systemError", "active"]
     active_flags: list[Literal["waitingOnApproval", "waitingOnUserInput"]] | None = None
 
@@ -253,29 +290,31 @@ class ThreadStatus(V2):
         return {"type": self.type}
 
 
-class GitInfo(V2):
+@dataclass
+class GitInfo(Sent):
     sha: str | None = None
     branch: str | None = None
     origin_url: str | None = None
 
 
-class Thread(V2):
+@dataclass
+class Thread(Sent):
     id: str
     session_id: str
+    model_provider: str
+    created_at: int
+    updated_at: int
+    status: ThreadStatus
+    cwd: str
+    cli_version: str
     forked_from_id: str | None = None
     parent_thread_id: str | None = None
     preview: str = ""
     ephemeral: bool = False
-    model_provider: str
     model: str | None = None
     reasoning_effort: str | None = None
-    created_at: int
-    updated_at: int
     recency_at: int | None = None
-    status: ThreadStatus
     path: str | None = None
-    cwd: str
-    cli_version: str
     originator: str | None = None
     source: str = "appServer"
     thread_source: str | None = None
@@ -285,17 +324,11 @@ class Thread(V2):
     name: str | None = None
     project_id: str | None = None
     history_mode: Literal["legacy", "paginated"] = "legacy"
-    turns: list[Turn] = Field(default_factory=list)
-
-    def wire(self) -> dict[str, Any]:
-        """The thread with its status and turns in their own shapes."""
-        data = super().wire()
-        data["status"] = self.status.wire()
-        data["turns"] = [t.wire() for t in self.turns]
-        return data
+    turns: list[Turn] = field(default_factory=list)
 
 
-class TokenUsageBreakdown(V2):
+@dataclass
+class TokenUsageBreakdown(Sent):
     total_tokens: int = 0
     input_tokens: int = 0
     cached_input_tokens: int = 0
@@ -304,7 +337,8 @@ class TokenUsageBreakdown(V2):
     reasoning_output_tokens: int = 0
 
 
-class ThreadTokenUsage(V2):
+@dataclass
+class ThreadTokenUsage(Sent):
     total: TokenUsageBreakdown
     last: TokenUsageBreakdown
     model_context_window: int | None = None

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from pycodex.protocol.base import WireModel
-from pycodex.protocol.goals import ThreadGoalUpdated
+from pycodex.protocol.goals import ThreadGoalCleared, ThreadGoalUpdated
 from pycodex.protocol.models import WebSearchAction
 from pycodex.protocol.policies import AskForApproval, ReasoningEffort, SandboxPolicy
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsageInfo
@@ -559,7 +559,8 @@ EventMsg = Annotated[
     | ExitedReviewMode
     | ContextCompacted
     | RequestUserInputEvent
-    | ThreadGoalUpdated,
+    | ThreadGoalUpdated
+    | ThreadGoalCleared,
     Field(discriminator="type"),
 ]
 

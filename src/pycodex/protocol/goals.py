@@ -61,3 +61,15 @@ class ThreadGoalUpdated(_CamelModel):
     thread_id: str
     turn_id: str | None = None
     goal: ThreadGoal
+
+
+class ThreadGoalCleared(_CamelModel):
+    """The goal was removed (a client cleared it); recorded so a resume does not bring it back.
+
+    Codex 0.169 keeps goals in its state database and has no such rollout line; newer Codex
+    versions record one under this tag.
+    """
+
+    type: Literal["thread_goal_cleared"] = "thread_goal_cleared"
+    thread_id: str
+    turn_id: str | None = None

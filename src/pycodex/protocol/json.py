@@ -10,19 +10,21 @@ from pydantic import TypeAdapter
 
 @cache
 def _adapter(kind: str) -> TypeAdapter[Any]:
-    # Built lazily: constructing validators for the big unions costs start-up time.
-    from pycodex.protocol import events, exec_events, models, ops
-
-    table: dict[str, Any] = {
-        "event_msg": events.EventMsg,
-        "event": events.Event,
-        "op": ops.Op,
-        "submission": ops.Submission,
-        "response_item": models.ResponseItem,
-        "thread_event": exec_events.ThreadEvent,
-        "thread_item": exec_events.ThreadItem,
-    }
-    return TypeAdapter(table[kind])
+    # Built lazily: constructing validators for the big unions costs start-up time. Each kind
+    # imports only its own module (the exec JSONL types alone cost ~10 ms to import, and only
+    # `pycodex exec --json` uses them).
+    module: Any
+    if kind in ("thread_event", "thread_item"):
+        from pycodex.protocol import exec_events as module
+    elif kind in ("op", "submission"):
+        from pycodex.protocol import ops as module
+    elif kind == "response_item":
+        from pycodex.protocol import models as module
+    else:
+        from pycodex.protocol import events as module
+    names = {"event_msg": "EventMsg", "event": "Event", "op": "Op", "submission": "Submission",
+             "response_item": "ResponseItem", "thread_event": "ThreadEvent", "thread_item": "ThreadItem"}
+    return TypeAdapter(getattr(module, names[kind]))
 
 
 def response_item_adapter() -> TypeAdapter[Any]:

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from pycodex.protocol.base import WireModel
 from pycodex.protocol.events import ReviewRequest
+from pycodex.protocol.goals import ThreadGoalStatus
 from pycodex.protocol.inputs import InputItem
 from pycodex.protocol.policies import (
     AskForApproval,
@@ -124,6 +125,33 @@ class UserInputAnswer(WireModel):
     response: RequestUserInputResponse
 
 
+# ---- thread goals set by a client (Codex's app-server thread/goal/set and thread/goal/clear).
+# Codex's core has no op for these (its app-server writes its goal store and calls the thread);
+# pycodex's clients change the goal through these ops, and hear back through events.
+class GoalBudget(WireModel):
+    """A goal's new token budget; `tokens` None removes the budget."""
+
+    tokens: int | None = None
+
+
+class SetThreadGoal(WireModel):
+    """Create the goal (needs `objective`) or change it; fields left None stay as they are.
+
+    Answered with `thread_goal_updated` (turn_id None), or an `error` event saying why not.
+    """
+
+    type: Literal["set_thread_goal"] = "set_thread_goal"
+    objective: str | None = None
+    status: ThreadGoalStatus | None = None
+    token_budget: GoalBudget | None = None
+
+
+class ClearThreadGoal(WireModel):
+    """Remove the goal: answered with `thread_goal_cleared` (cleared: whether there was one)."""
+
+    type: Literal["clear_thread_goal"] = "clear_thread_goal"
+
+
 Op = Annotated[
     Interrupt
     | UserInput
@@ -139,7 +167,9 @@ Op = Annotated[
     | Compact
     | Review
     | Shutdown
-    | UserInputAnswer,
+    | UserInputAnswer
+    | SetThreadGoal
+    | ClearThreadGoal,
     Field(discriminator="type"),
 ]
 

@@ -13,6 +13,7 @@ PERSISTED_EVENTS = frozenset({
     "token_count", "entered_review_mode", "exited_review_mode", "turn_aborted",
     "context_compacted", "task_started", "task_complete",
     "thread_goal_updated",  # the goal lives in the rollout: resume reads the last one back
+    "thread_goal_cleared",  # a cleared goal stays cleared on resume
 })
 ALWAYS = frozenset({"session_meta", "turn_context", "compacted"})
 

@@ -108,10 +108,15 @@ def last_token_usage(items: Sequence[RolloutItem]) -> TokenUsageInfo | None:
 
 
 def last_thread_goal(items: Sequence[RolloutItem], thread_id: str) -> ThreadGoal | None:
-    """The thread's goal as last recorded; a fork's copied lines name its parent, not it."""
+    """The thread's goal as last recorded (None once cleared); a fork's copied lines name its
+    parent, not it."""
     for item in reversed(items):
         p = item.payload
-        if item.type == "event_msg" and p.type == "thread_goal_updated" and p.thread_id == thread_id:
+        if item.type != "event_msg" or getattr(p, "thread_id", None) != thread_id:
+            continue
+        if p.type == "thread_goal_cleared":
+            return None
+        if p.type == "thread_goal_updated":
             goal: ThreadGoal = p.goal
             return goal
     return None

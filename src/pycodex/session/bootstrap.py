@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pycodex import __version__
 from pycodex.context.history import normalize_history
-from pycodex.protocol.events import Event, SessionConfigured
+from pycodex.protocol.events import Event, EventMsg, SessionConfigured
 from pycodex.protocol.rollout import SessionMeta
 from pycodex.session.initial_context import build_initial_context, build_resume_updates
 from pycodex.session.notifier import UserNotifier
@@ -94,7 +94,9 @@ async def bootstrap_session(
     session = Session(conversation_id, services, tx_event)
     initial_messages = await _seed_history(session, tc, initial, _deferred_tools_text(mcp, tc))
     log_id, entry_count = await history.metadata()
-    configured = SessionConfigured(
+    # Built from typed values: not validated again (its `initial_messages` would build the
+    # whole EventMsg union's validator at start-up).
+    configured = SessionConfigured.model_construct(
         session_id=conversation_id,
         model=tc.model,
         model_provider_id=config.model_provider_id,
@@ -104,7 +106,7 @@ async def bootstrap_session(
         reasoning_effort=tc.effort,
         history_log_id=log_id,
         history_entry_count=entry_count,
-        initial_messages=initial_messages,
+        initial_messages=cast("list[EventMsg] | None", initial_messages),  # rollout event payloads
         rollout_path=recorder.path if recorder else None,
     )
     return session, tc, configured, errors

@@ -75,11 +75,12 @@ class Codex:
         codex.session = session
         codex.initial_turn_context = tc
         codex.rollout_path = configured.rollout_path
-        codex._rx_event.put_nowait(Event(id="", msg=configured))
+        # Envelopes of events built here: not validated again (see Session.send_event).
+        codex._rx_event.put_nowait(Event.model_construct(id="", msg=configured))
         # Problems the session starts despite (an MCP server that did not start): a warning,
         # which `exec --json` shows as an `error` item, not a failed turn.
         for err in startup_errors:
-            codex._rx_event.put_nowait(Event(id="", msg=WarningEvent(message=err)))
+            codex._rx_event.put_nowait(Event.model_construct(id="", msg=WarningEvent(message=err)))
         codex._loop_task = asyncio.get_running_loop().create_task(
             submission_loop(session, config, tc, codex._tx_sub), name="submission-loop"
         )
@@ -88,7 +89,9 @@ class Codex:
     async def submit(self, op: ops.Op) -> str:
         """Queue an op; returns its submission id."""
         sub_id: str = str(next(self._ids))
-        await self._tx_sub.put(ops.Submission(id=sub_id, op=op))
+        # `op` is a typed op already: the envelope is not validated again (that would build
+        # the validator of every op's union at the first submission).
+        await self._tx_sub.put(ops.Submission.model_construct(id=sub_id, op=op))
         return sub_id
 
     async def submit_with_id(self, sub: ops.Submission) -> None:
@@ -162,6 +165,8 @@ async def submission_loop(
                     session.notify_approval(op.id, op.decision)
             elif isinstance(op, ops.UserInputAnswer):
                 session.notify_user_input(op.id, op.response)
+            elif isinstance(op, ops.SetThreadGoal | ops.ClearThreadGoal):
+                await _change_goal(session, sub.id, op)
             elif isinstance(op, ops.AddToHistory):
                 history = session.services.prompt_history
                 if history is not None:
@@ -255,3 +260,21 @@ async def _review(session: Session, tc: TurnContext, sub_id: str, request: Revie
         await run_review_task(s, t, sid, review)
 
     await session.spawn_task(tc, sub_id, TaskKind.REVIEW, runner)
+
+
+async def _change_goal(session: Session, sub_id: str, op: ops.SetThreadGoal | ops.ClearThreadGoal) -> None:
+    """A client's goal change; a refused one is answered with an error event saying why."""
+    from pycodex.state.goals import GoalChange, GoalError
+
+    if isinstance(op, ops.ClearThreadGoal):
+        await session.clear_thread_goal(sub_id)
+        return
+    budget = op.token_budget
+    change = GoalChange(
+        objective=op.objective, status=op.status,
+        token_budget=budget.tokens if budget else None, budget_given=budget is not None,
+    )
+    try:
+        await session.edit_thread_goal(sub_id, change)
+    except GoalError as e:
+        session.send_event_nowait(sub_id, ErrorEvent(message=str(e)))

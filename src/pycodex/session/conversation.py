@@ -101,7 +101,7 @@ class Conversation:
 
     async def submit_with_id(self, sub_id: str, op: ops.Op) -> None:
         """Queue an op under a submission id the caller chose (its events carry that id)."""
-        await self._codex.submit_with_id(ops.Submission(id=sub_id, op=op))
+        await self._codex.submit_with_id(ops.Submission.model_construct(id=sub_id, op=op))
 
     def finished(self) -> bool:
         """Whether the conversation has shut down."""

@@ -26,7 +26,12 @@ from pycodex.protocol.events import (
     TurnAbortReason,
     UserMessageEvent,
 )
-from pycodex.protocol.goals import ThreadGoal, ThreadGoalStatus, ThreadGoalUpdated
+from pycodex.protocol.goals import (
+    ThreadGoal,
+    ThreadGoalCleared,
+    ThreadGoalStatus,
+    ThreadGoalUpdated,
+)
 from pycodex.protocol.models import Message, ResponseItem
 from pycodex.protocol.ops import RequestUserInputResponse
 from pycodex.protocol.policies import ReviewDecision
@@ -39,6 +44,7 @@ from pycodex.state import (
     TurnSlot,
     TurnState,
 )
+from pycodex.state.goals import GoalChange
 
 if TYPE_CHECKING:
     from pycodex.rollout.recorder import RolloutItem
@@ -73,7 +79,9 @@ class Session:
         from pycodex.rollout.recorder import RolloutItem
 
         await self.persist([RolloutItem.from_event(msg)])
-        self._tx_event.put_nowait(Event(id=sub_id, msg=msg))
+        # `msg` is already a validated event: validating the envelope again would build the
+        # whole EventMsg union's validator (~10 ms at start-up) for nothing.
+        self._tx_event.put_nowait(Event.model_construct(id=sub_id, msg=msg))
 
     def send_event_nowait(self, sub_id: str, msg: EventMsg) -> None:
         """Deliver an event that is never persisted (deltas) without a round trip."""
@@ -96,7 +104,8 @@ class Session:
     def _stop(self, reason: str) -> None:
         """The session cannot record its work: say so once; later turns are refused."""
         if self._state.stopped_reason() is None:
-            self._tx_event.put_nowait(Event(id="", msg=ErrorEvent(message=f"session stopped: {reason}")))
+            stopped = ErrorEvent(message=f"session stopped: {reason}")
+            self._tx_event.put_nowait(Event.model_construct(id="", msg=stopped))
         self._state.mark_stopped(reason)
 
     def stopped_reason(self) -> str | None:
@@ -393,6 +402,24 @@ class Session:
         await self._goal_updated(sub_id, goal)
         return goal
 
+    async def edit_thread_goal(self, sub_id: str, change: GoalChange) -> ThreadGoal:
+        """A client creates or changes the goal (no turn of its own); raises GoalError."""
+        goal = self._state.edit_thread_goal(
+            self.conversation_id, change, now=time.monotonic(), wall=int(time.time())
+        )
+        await self.send_event(sub_id, ThreadGoalUpdated(thread_id=self.conversation_id, goal=goal))
+        return goal
+
+    async def clear_thread_goal(self, sub_id: str) -> bool:
+        """A client removes the goal; answered with thread_goal_cleared either way (recorded
+        only when there was a goal). Returns whether there was one."""
+        event = ThreadGoalCleared(thread_id=self.conversation_id)
+        if self._state.clear_thread_goal():
+            await self.send_event(sub_id, event)
+            return True
+        self.send_event_nowait(sub_id, event)
+        return False
+
     def restore_thread_goal(self, goal: ThreadGoal) -> None:
         """Take the goal back from a rollout (after its token usage was restored)."""
         self._state.restore_thread_goal(goal)
@@ -463,7 +490,7 @@ class Session:
         try:
             await self.send_event(sub_id, msg)
         except SessionStopped:
-            self._tx_event.put_nowait(Event(id=sub_id, msg=msg))
+            self._tx_event.put_nowait(Event.model_construct(id=sub_id, msg=msg))
 
 
 async def _until_done(handle: asyncio.Task[None]) -> None:

@@ -41,6 +41,25 @@ def counted_tokens(total: TokenUsage | None) -> int:
     return total.input_tokens - total.cached_input_tokens + total.output_tokens
 
 
+def _checked_objective(objective: str) -> str:
+    objective = objective.strip()
+    if not objective:
+        raise GoalError(OBJECTIVE_EMPTY)
+    if len(objective) > OBJECTIVE_MAX_CHARS:
+        raise GoalError(OBJECTIVE_TOO_LONG)
+    return objective
+
+
+@dataclass(frozen=True)
+class GoalChange:
+    """A client's change to the goal: each field given is set, the others are kept."""
+
+    objective: str | None = None
+    status: ThreadGoalStatus | None = None
+    token_budget: int | None = None
+    budget_given: bool = False  # distinguishes "no budget" (None, given) from "unchanged"
+
+
 @dataclass(frozen=True)
 class Accounting:
     """What one accounting step did to the goal."""
@@ -67,11 +86,7 @@ class GoalLedger:
         counted: int, now: float, wall: int,
     ) -> ThreadGoal:
         """Start a new active goal; raises GoalError when Codex would refuse."""
-        objective = objective.strip()
-        if not objective:
-            raise GoalError(OBJECTIVE_EMPTY)
-        if len(objective) > OBJECTIVE_MAX_CHARS:
-            raise GoalError(OBJECTIVE_TOO_LONG)
+        objective = _checked_objective(objective)
         if token_budget is not None and token_budget <= 0:
             raise GoalError(BUDGET_NOT_POSITIVE)
         if self._goal is not None and self._goal.status is not ThreadGoalStatus.COMPLETE:
@@ -93,6 +108,47 @@ class GoalLedger:
             update={"status": status, "updated_at": wall, "time_used_seconds": int(self._seconds)}
         )
         return self._goal.model_copy()
+
+    # ---- changes a client makes (Codex's thread/goal/set and thread/goal/clear) --------------
+    def edit(
+        self, thread_id: str, change: GoalChange, *, counted: int, now: float, wall: int,
+    ) -> ThreadGoal:
+        """Create the goal (an objective is needed) or change the one there is; usage so far
+        is kept. Raises GoalError on a change Codex refuses."""
+        objective = _checked_objective(change.objective) if change.objective is not None else None
+        if change.budget_given and change.token_budget is not None and change.token_budget <= 0:
+            raise GoalError(BUDGET_NOT_POSITIVE)
+        if self._goal is None:
+            if objective is None:
+                raise GoalError(NO_GOAL)
+            self._goal = ThreadGoal(
+                thread_id=thread_id, objective=objective,
+                status=change.status or ThreadGoalStatus.ACTIVE,
+                token_budget=change.token_budget, created_at=wall, updated_at=wall,
+            )
+            self._token_mark, self._clock, self._seconds = counted, now, 0.0
+            return self._goal.model_copy()
+        self._add_time(now)
+        goal = self._goal
+        update: dict[str, object] = {"updated_at": wall, "time_used_seconds": int(self._seconds)}
+        if objective is not None:
+            update["objective"] = objective
+        if change.budget_given:
+            update["token_budget"] = change.token_budget
+        if change.status is not None:
+            update["status"] = change.status
+        goal = goal.model_copy(update=update)
+        # A budget already spent stops an active goal at once.
+        if goal.status is ThreadGoalStatus.ACTIVE and goal.remaining_tokens() == 0:
+            goal = goal.model_copy(update={"status": ThreadGoalStatus.BUDGET_LIMITED})
+        self._goal = goal
+        return goal.model_copy()
+
+    def clear(self) -> bool:
+        """Drop the goal; False when there was none."""
+        had = self._goal is not None
+        self._goal, self._clock, self._seconds = None, None, 0.0
+        return had
 
     def restore(self, goal: ThreadGoal, *, counted: int) -> None:
         """Take the goal back from a rollout; usage already recorded is not counted again."""

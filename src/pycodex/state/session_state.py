@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from pycodex.protocol.goals import ThreadGoal, ThreadGoalStatus
 from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.usage import RateLimitSnapshot, TokenUsage, TokenUsageInfo
-from pycodex.state.goals import Accounting, GoalLedger, counted_tokens
+from pycodex.state.goals import Accounting, GoalChange, GoalLedger, counted_tokens
 
 
 class SessionState:
@@ -99,6 +99,16 @@ class SessionState:
     ) -> ThreadGoal:
         """Change the goal's status; raises GoalError without a goal."""
         return self._goal.set_status(status, now=now, wall=wall)
+
+    def edit_thread_goal(
+        self, thread_id: str, change: GoalChange, *, now: float, wall: int
+    ) -> ThreadGoal:
+        """A client creates or changes the goal; raises GoalError."""
+        return self._goal.edit(thread_id, change, counted=self._counted_tokens(), now=now, wall=wall)
+
+    def clear_thread_goal(self) -> bool:
+        """Drop the goal; False when there was none."""
+        return self._goal.clear()
 
     def restore_thread_goal(self, goal: ThreadGoal) -> None:
         """Take the goal back from a rollout (after the token usage was restored)."""
