@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import ServerProcess, codex_binary, codex_config_args, pycodex_config, ratio
+from common import PYCODEX, ServerProcess, codex_binary, codex_config_args, pycodex_config, ratio
 
 DELTAS = 20_000
 
@@ -145,7 +145,7 @@ def main() -> int:
             pycodex_config(home, srv.base_url)
             codex_home.mkdir()
             env = {**os.environ, "PYCODEX_HOME": str(home), "CODEX_HOME": str(codex_home), "MOCK_API_KEY": "k"}
-            tools = [("pycodex", [sys.executable, "-m", "pycodex.cli.main", "app-server", "--listen", "stdio://"])]
+            tools = [("pycodex", [*PYCODEX, "app-server", "--listen", "stdio://"])]
             if codex:
                 tools.append(("codex", [str(codex), *codex_config_args(srv.base_url), "app-server",
                                         "--listen", "stdio://"]))

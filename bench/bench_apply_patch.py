@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import codex_native, ratio, run_timed, summary
+from common import PYCODEX, codex_native, ratio, run_timed, summary
 
 LINES, HUNKS = 100_000, 1_000
 
@@ -50,7 +50,7 @@ def main() -> int:
             apply_patch_text(patch, root)
             w_in = time.perf_counter() - t
             make(root)
-            w_cli, _ = run_timed([sys.executable, "-m", "pycodex.cli.main", "apply-patch"], cwd=root, stdin=patch.encode())
+            w_cli, _ = run_timed([*PYCODEX, "apply-patch"], cwd=root, stdin=patch.encode())
             if native:
                 make(root)
                 w_cx, _ = run_timed([str(root / "apply_patch")], cwd=root, stdin=patch.encode())

@@ -15,11 +15,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import ServerProcess, codex_binary, ratio, run_timed
+from common import PYCODEX, ServerProcess, codex_binary, ratio, run_timed
 
 
 def pycodex_cmd(ws: Path) -> list[str]:
-    return [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
+    return [*PYCODEX, "exec", "--json", "--skip-git-repo-check",
             "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), "say hello"]
 
 

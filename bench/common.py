@@ -23,6 +23,11 @@ subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "py
                check=False, stdout=subprocess.DEVNULL)
 
 
+# How a user's `pycodex` starts: the console script's entry module (`pycodex.cli.entry`), which
+# runs `apply-patch` without click and hands everything else to the click group.
+PYCODEX = [sys.executable, "-m", "pycodex.cli.entry"]
+
+
 def codex_binary() -> Path | None:
     """The real Codex CLI (installed into .cache/npm by scripts/setup-tests.sh), or None."""
     p = CACHE / "node_modules" / ".bin" / "codex"
@@ -92,7 +97,7 @@ def codex_config_args(base_url: str) -> list[str]:
 
 def pycodex_exec_argv(ws: Path, *args: str) -> list[str]:
     """`pycodex exec --json` with no sandbox, in `ws`."""
-    return [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
+    return [*PYCODEX, "exec", "--json", "--skip-git-repo-check",
             "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), *args]
 
 
