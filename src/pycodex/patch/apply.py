@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pycodex.patch.dirfd import DirFds, PathChanged
 from pycodex.patch.files import (
@@ -22,6 +20,7 @@ from pycodex.patch.lines import file_style, join_lines, merge_block, neighbour_e
 from pycodex.patch.model import AddFile, DeleteFile, Hunk, Patch, UpdateChunk, UpdateFile
 from pycodex.patch.seek import seek_sequence
 
+TYPE_CHECKING = False  # as in pycodex/__init__: the apply-patch process never imports typing
 if TYPE_CHECKING:
     from pycodex.protocol.events import FileChange
 
@@ -296,6 +295,8 @@ def diff_from_replacements(old: list[str], replacements: list[Replacement], cont
 
 def unified_diff(old: str, new: str) -> str:
     """Hunks only (`@@ -a,b +c,d @@` ...), as Codex puts in FileChange."""
+    import difflib  # not on the `apply-patch` process's path
+
     body = list(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), n=3))
     return "".join(line if line.endswith("\n") else line + "\n" for line in body[2:])
 

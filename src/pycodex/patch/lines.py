@@ -15,7 +15,6 @@ Rules for the endings of lines a patch writes (pure functions, no I/O):
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 LF, CRLF = "\n", "\r\n"
@@ -85,6 +84,8 @@ def merge_block(
         # Found exactly, one ending throughout: every rule below gives that ending, so the
         # diff of the block is not needed (most chunks of a real patch).
         return list(new), [uniform] * len(new)
+    import difflib  # only here: the `apply-patch` process rarely needs it
+
     out: list[str] = []
     ends: list[str] = []
     ops = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
