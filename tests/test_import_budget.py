@@ -1,0 +1,80 @@
+"""The import budget: what a command may import before it has done its work.
+
+A structural test, not a timing test: each command runs as a real process, and every module
+loaded when it exits must be on the declared list below (the standard library is always
+allowed; what a bare interpreter loads is not counted). `python -X importtime` shows what each
+costs. Adding a module to one of these paths means declaring it here, on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+_MARK = "\n--modules--\n"
+# Prints every module loaded when the process exits (also through sys.exit), after its output.
+_AT_EXIT = ("import atexit, runpy, sys\n"
+            f"atexit.register(lambda: sys.stderr.write({_MARK!r} + ' '.join(sys.modules)))\n")
+
+# `pycodex exec --help`: the exec command's flags and nothing of the protocol's models or the UI.
+EXEC_HELP_PYCODEX = {
+    "pycodex", "pycodex.cli", "pycodex.cli.entry", "pycodex.cli.main", "pycodex.cli.root_flags",
+    "pycodex.cli.exec_cmd", "pycodex.cli.exec_review", "pycodex.protocol", "pycodex.protocol.modes",
+}
+EXEC_HELP_THIRD_PARTY = {"click"}
+
+# `pycodex apply-patch`: the patch engine alone (Codex's apply_patch is a small native start).
+APPLY_PATCH_PYCODEX_PACKAGES = ("pycodex.patch",)
+APPLY_PATCH_PYCODEX = {"pycodex", "pycodex.cli", "pycodex.cli.entry", "pycodex.cli.apply_patch_run"}
+# Standard modules it has no use for, each a few ms of a ~70 ms run: typing (annotations only),
+# secrets (temp names come from os.urandom), difflib (diffs are for events; merges rarely need it).
+APPLY_PATCH_STDLIB_NOT = {"typing", "secrets", "difflib"}
+
+
+def imported(args: Iterable[str], *, cwd: Path | None = None, stdin: str | None = None,
+             env: dict[str, str] | None = None) -> set[str]:
+    """Modules `pycodex ARGS` had imported when it exited (beyond a bare interpreter's)."""
+    def run(code: str) -> set[str]:
+        proc = subprocess.run([sys.executable, "-c", _AT_EXIT + code], input=stdin, cwd=cwd,
+                              capture_output=True, text=True, check=False, timeout=60,
+                              env={**os.environ, **(env or {})})
+        assert _MARK in proc.stderr, proc.stderr[-2000:]
+        return set(proc.stderr.split(_MARK, 1)[1].split())
+
+    argv = ["pycodex", *args]
+    return run(f"sys.argv = {argv!r}; runpy.run_module('pycodex.cli.entry', run_name='__main__')") \
+        - run("pass")
+
+
+def outside(mods: set[str], pycodex: set[str], third_party: set[str],
+            pycodex_packages: tuple[str, ...] = ()) -> list[str]:
+    """The modules not on the lists (stdlib modules are always allowed)."""
+    bad = []
+    for name in mods:
+        top = name.split(".")[0]
+        if top == "pycodex":
+            if name not in pycodex and not name.startswith(tuple(p + "." for p in pycodex_packages)) \
+                    and name not in pycodex_packages:
+                bad.append(name)
+        elif top not in sys.stdlib_module_names and top not in third_party \
+                and not top.startswith("_sysconfigdata"):  # sysconfig's per-platform data
+            bad.append(name)
+    return sorted(bad)
+
+
+def test_exec_help_imports_only_the_exec_command() -> None:
+    mods = imported(["exec", "--help"])
+    assert "pycodex.cli.exec_cmd" in mods  # the help really came from the exec command
+    assert outside(mods, EXEC_HELP_PYCODEX, EXEC_HELP_THIRD_PARTY) == []
+
+
+def test_apply_patch_imports_only_the_patch_engine(tmp_path: Path) -> None:
+    patch = "*** Begin Patch\n*** Add File: a.txt\n+x\n*** End Patch\n"
+    mods = imported(["apply-patch"], cwd=tmp_path, stdin=patch)
+    assert (tmp_path / "a.txt").read_text() == "x\n"
+    assert "pycodex.patch.apply" in mods
+    assert outside(mods, APPLY_PATCH_PYCODEX, set(), APPLY_PATCH_PYCODEX_PACKAGES) == []
+    assert sorted(mods & APPLY_PATCH_STDLIB_NOT) == []
