@@ -33,6 +33,26 @@ APPLY_PATCH_PYCODEX = {"pycodex", "pycodex.cli", "pycodex.cli.entry", "pycodex.c
 # secrets (temp names come from os.urandom), difflib (diffs are for events; merges rarely need it).
 APPLY_PATCH_STDLIB_NOT = {"typing", "secrets", "difflib"}
 
+# `pycodex exec --json PROMPT` answered once: the session's own packages, pydantic for the
+# protocol's types and click for the flags; no HTTP library (the model wire is written on
+# asyncio), no UI, no app-server, no MCP SDK (no server configured), no bash parser.
+ONE_ANSWER_PYCODEX = {
+    "pycodex", "pycodex.cli", "pycodex.cli.entry", "pycodex.cli.main", "pycodex.cli.root_flags",
+    "pycodex.cli.exec_cmd", "pycodex.cli.exec_review", "pycodex.cli.exec_run",
+    "pycodex.cli.output_jsonl", "pycodex.mcp", "pycodex.mcp.errors",
+}
+ONE_ANSWER_PYCODEX_PACKAGES = (
+    "pycodex.config", "pycodex.context", "pycodex.exec", "pycodex.model", "pycodex.protocol",
+    "pycodex.rollout", "pycodex.session", "pycodex.state", "pycodex.tasks", "pycodex.tools",
+)
+ONE_ANSWER_NOT = {  # inside those packages, still not on this path
+    "pycodex.model.transport_httpx", "pycodex.model.http", "pycodex.model.chat",
+    "pycodex.session.conversation", "pycodex.cli.output_human",
+}
+ONE_ANSWER_THIRD_PARTY = {
+    "click", "pydantic", "pydantic_core", "annotated_types", "typing_extensions", "typing_inspection",
+}
+
 
 def imported(args: Iterable[str], *, cwd: Path | None = None, stdin: str | None = None,
              env: dict[str, str] | None = None) -> set[str]:
@@ -78,3 +98,18 @@ def test_apply_patch_imports_only_the_patch_engine(tmp_path: Path) -> None:
     assert "pycodex.patch.apply" in mods
     assert outside(mods, APPLY_PATCH_PYCODEX, set(), APPLY_PATCH_PYCODEX_PACKAGES) == []
     assert sorted(mods & APPLY_PATCH_STDLIB_NOT) == []
+
+
+def test_one_answer_imports_only_what_it_uses(tmp_path: Path) -> None:
+    from pycodex.testing import scenario as sc
+    from pycodex.testing.server import ScriptedModelServer
+    from tests.e2e.helpers import write_config
+
+    home = tmp_path / "home"
+    with ScriptedModelServer([sc.turn(sc.message("hello"), sc.completed())]) as srv:
+        write_config(home, srv.base_url)
+        mods = imported(["exec", "--json", "--skip-git-repo-check", "-C", str(tmp_path), "say hi"],
+                        env={"PYCODEX_HOME": str(home), "MOCK_API_KEY": "k"})
+        assert len(srv.requests) == 1  # the run really asked the model
+    assert outside(mods, ONE_ANSWER_PYCODEX, ONE_ANSWER_THIRD_PARTY, ONE_ANSWER_PYCODEX_PACKAGES) == []
+    assert sorted(mods & ONE_ANSWER_NOT) == []
