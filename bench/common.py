@@ -28,6 +28,29 @@ subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "py
 PYCODEX = [sys.executable, "-m", "pycodex.cli.entry"]
 
 
+# The Python floor every benchmark reports beside Codex: how far a path is from what Python
+# itself allows. BARE is the interpreter starting and stopping; STDLIB_CLIENT is a client using
+# only the standard library that sends the same request and parses the same SSE stream
+# (each event's JSON decoded), with nothing else.
+BARE = [sys.executable, "-c", "pass"]
+STDLIB_CLIENT = r"""
+import http.client, json, sys, urllib.parse
+url = urllib.parse.urlsplit(sys.argv[1] + "/responses")
+conn = http.client.HTTPConnection(url.hostname, url.port)
+conn.request("POST", url.path, body=b'{"input": []}', headers={"content-type": "application/json"})
+n = 0
+for line in conn.getresponse():  # the stream ends when the server closes it
+    if line.startswith(b"data:"):
+        json.loads(line[5:])
+        n += 1
+"""
+
+
+def stdlib_client_argv(base_url: str) -> list[str]:
+    """The stdlib-only floor client against `base_url`."""
+    return [sys.executable, "-c", STDLIB_CLIENT, base_url]
+
+
 def codex_binary() -> Path | None:
     """The real Codex CLI (installed into .cache/npm by scripts/setup-tests.sh), or None."""
     p = CACHE / "node_modules" / ".bin" / "codex"
