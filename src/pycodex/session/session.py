@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pycodex.context.diff_tracker import TurnDiffTracker
+from pycodex.protocol.base import trusted_factory
 from pycodex.protocol.events import (
     ApplyPatchApprovalRequest,
     ErrorEvent,
@@ -60,6 +61,9 @@ class SessionStopped(Exception):
     """The session can no longer record its work (e.g. the rollout cannot be written)."""
 
 
+_event = trusted_factory(Event, "id", "msg")  # the envelope of every delta
+
+
 class Session:
     """Orchestrates tasks, approvals, interrupts and events; holds no loose state."""
 
@@ -86,7 +90,7 @@ class Session:
     def send_event_nowait(self, sub_id: str, msg: EventMsg) -> None:
         """Deliver an event that is never persisted (deltas) without a round trip."""
         # Built without validation: this is the per-delta hot path and both parts are ours.
-        self._tx_event.put_nowait(Event.model_construct(id=sub_id, msg=msg))
+        self._tx_event.put_nowait(_event(sub_id, msg))
 
     async def persist(self, items: Sequence[RolloutItem]) -> None:
         """Append to the rollout; a write failure stops the session with a clear error."""
