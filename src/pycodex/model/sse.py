@@ -10,7 +10,7 @@ event (a long answer is thousands of small events).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from pycodex.model.errors import MalformedStreamError
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from pycodex.model.transport import Response
 
 PREVIEW = 200
+# json's C scanner, called directly: json.loads wraps it in a type check, a BOM check and two
+# whitespace regex matches, which are half the cost of decoding a small delta event.
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def malformed_data_error(event: str, data: str, why: str = "not valid JSON") -> MalformedStreamError:
@@ -36,9 +39,14 @@ def malformed_data_error(event: str, data: str, why: str = "not valid JSON") -> 
 def parse_data(event: str, data: str) -> dict[str, Any]:
     """One event's JSON object; MalformedStreamError if it is not one."""
     try:
-        value = json.loads(data)
-    except ValueError:
-        raise malformed_data_error(event, data) from None
+        value, end = _scan(data, 0)
+    except (StopIteration, ValueError):
+        value, end = None, -1  # leading whitespace, or not JSON: the full decoder decides
+    if end != len(data):
+        try:
+            value = json.loads(data)  # accepts surrounding whitespace; refuses trailing data
+        except ValueError:
+            raise malformed_data_error(event, data) from None
     if type(value) is not dict:
         raise malformed_data_error(event, data, "not a JSON object")
     return value
