@@ -49,6 +49,7 @@ from pycodex.state.goals import GoalChange
 
 if TYPE_CHECKING:
     from pycodex.rollout.recorder import RolloutItem
+    from pycodex.session.event_channel import EventChannel
     from pycodex.session.services import SessionServices
     from pycodex.session.turn_context import TurnContext
 
@@ -68,7 +69,7 @@ class Session:
     """Orchestrates tasks, approvals, interrupts and events; holds no loose state."""
 
     def __init__(
-        self, conversation_id: str, services: SessionServices, tx_event: asyncio.Queue[Event]
+        self, conversation_id: str, services: SessionServices, tx_event: EventChannel[Event]
     ) -> None:
         self.conversation_id = conversation_id
         self.services = services
