@@ -21,11 +21,46 @@ def fast_path(argv: list[str]) -> int | None:
     return None
 
 
+_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def skip_pydantic_plugins() -> None:
+    """Make pydantic find no plugins in this process.
+
+    pydantic looks for plugins when it builds its first validator: that imports
+    importlib.metadata (with zipfile, email, csv, ...) and reads every installed package's
+    metadata, ~30 ms of a 0.3 s `exec` here. pycodex's own processes use no pydantic plugin,
+    so its loader is replaced by one that finds none. Any other name pydantic asks of the
+    loader loads the real one. An application embedding pycodex keeps its plugins.
+    """
+    if _PLUGIN_LOADER in sys.modules:
+        return
+    import types
+
+    stub = types.ModuleType(_PLUGIN_LOADER)
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    def real(name: str) -> object:
+        if name.startswith("__"):  # the import system probing (`__path__`, ...)
+            raise AttributeError(name)
+        import importlib
+
+        sys.modules.pop(_PLUGIN_LOADER, None)
+        return getattr(importlib.import_module(_PLUGIN_LOADER), name)
+
+    stub.get_plugins = get_plugins  # type: ignore[attr-defined]
+    stub.__getattr__ = real  # type: ignore[method-assign]
+    sys.modules[_PLUGIN_LOADER] = stub
+
+
 def main() -> None:
     """Console-script entry point."""
     code = fast_path(sys.argv[1:])
     if code is not None:
         sys.exit(code)
+    skip_pydantic_plugins()
     from pycodex.cli.main import main as click_main
 
     click_main()
