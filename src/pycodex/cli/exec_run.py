@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import signal
 import sys
@@ -160,6 +161,9 @@ def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | N
     loaded = load_rollout(path)
     if loaded.meta is None:
         raise ExecError(f"{path} is not a session rollout (no session_meta line)")
+    # The history lives as long as this process: moved out of the cyclic collector's sight,
+    # its tens of thousands of objects are not walked again by every full collection.
+    gc.freeze()
     ctx = last_turn_context(loaded.items)
     model = ctx.model if ctx is not None else loaded.meta.model
     return InitialHistory(kind="resumed", rollout=loaded, rollout_path=path), model
