@@ -51,6 +51,21 @@ def stdlib_client_argv(base_url: str) -> list[str]:
     return [sys.executable, "-c", STDLIB_CLIENT, base_url]
 
 
+def python_floor(spec: str, runs: int = 5) -> dict[str, float]:
+    """Median seconds of the bare interpreter and of the stdlib-only client against a server of
+    its own playing `spec` (so the benchmark's own scripted turns are not consumed)."""
+    with ServerProcess(spec) as srv:
+        bare = [run_timed(BARE)[0] for _ in range(runs)]
+        client = [run_timed(stdlib_client_argv(srv.base_url))[0] for _ in range(runs)]
+    return {"bare interpreter": statistics.median(bare), "stdlib client": statistics.median(client)}
+
+
+def print_floor(floor: dict[str, float], what: str) -> None:
+    """The floor lines of a report."""
+    for name, seconds in floor.items():
+        print(f"Python floor, {name}{' (' + what + ')' if name == 'stdlib client' else ''}: {seconds:.3f} s")
+
+
 def codex_binary() -> Path | None:
     """The real Codex CLI (installed into .cache/npm by scripts/setup-tests.sh), or None."""
     p = CACHE / "node_modules" / ".bin" / "codex"
