@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,8 @@ def main() -> int:
     ratios: dict[str, float] = {}
     for title, script, full, quick in BENCHES:
         print(f"== {title}", flush=True)
+        # Other work on the machine moves these numbers: each section says how busy it was.
+        before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         proc = subprocess.run([sys.executable, str(HERE / script), *(quick if args.quick else full)],
                               capture_output=True, text=True, cwd=HERE, check=False)
         text = proc.stdout.strip() or proc.stderr.strip()[-2000:]
@@ -83,7 +86,9 @@ def main() -> int:
                 _, name, value = line.split()
                 ratios[name] = float(value)
         body = "\n".join(line for line in text.splitlines() if not line.startswith("RATIO "))
-        sections.append(f"## {title}\n\n```\n{body}\n```\n")
+        after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        sections.append(f"## {title}\n\nLoad average (1, 5, 15 min) before: {before}; after: {after}.\n\n"
+                        f"```\n{body}\n```\n")
     chart = results / f"{date}-ratios.svg"
     chart.write_text(svg_chart(ratios))
     table = ["| ratio (pycodex / other) | value | target |", "|---|---|---|"]
