@@ -35,8 +35,8 @@ APPLY_PATCH_PYCODEX = {"pycodex", "pycodex.cli", "pycodex.cli.entry", "pycodex.c
 APPLY_PATCH_STDLIB_NOT = {"typing", "secrets", "difflib"}
 
 # `pycodex exec --json PROMPT` answered once: the session's own packages, pydantic for the
-# protocol's types and click for the flags; no HTTP library (the model wire is written on
-# asyncio), no UI, no app-server, no MCP SDK (no server configured), no bash parser.
+# protocol's types, click for the flags and httpx (with httpx-sse) for the model wire; no UI,
+# no app-server, no MCP SDK (no server configured), no bash parser.
 ONE_ANSWER_PYCODEX = {
     "pycodex", "pycodex.cli", "pycodex.cli.entry", "pycodex.cli.main", "pycodex.cli.root_flags",
     "pycodex.cli.exec_cmd", "pycodex.cli.exec_review", "pycodex.cli.exec_run",
@@ -47,17 +47,18 @@ ONE_ANSWER_PYCODEX_PACKAGES = (
     "pycodex.rollout", "pycodex.session", "pycodex.state", "pycodex.tasks", "pycodex.tools",
 )
 ONE_ANSWER_NOT = {  # inside those packages, still not on this path
-    "pycodex.model.transport_httpx", "pycodex.model.http", "pycodex.model.chat",
+    "pycodex.model.chat",
     "pycodex.session.conversation", "pycodex.cli.output_human",
     # pydantic's plugin search: importlib.metadata and a scan of every installed package
     # (~30 ms); the CLI puts a loader that finds none in its place.
     "importlib.metadata",
-    # An HTTP client and XML package of the standard library (xml.sax.saxutils's escape
-    # imports urllib.request: ~10 ms).
-    "urllib.request", "http.client", "xml.sax",
+    # The standard library's XML package (xml.sax.saxutils's escape alone costs ~10 ms).
+    "xml.sax",
 }
 ONE_ANSWER_THIRD_PARTY = {
     "click", "pydantic", "pydantic_core", "annotated_types", "typing_extensions", "typing_inspection",
+    # the model wire: httpx and what it stands on
+    "httpx", "httpx_sse", "httpcore", "h11", "anyio", "sniffio", "idna", "certifi",
 }
 
 

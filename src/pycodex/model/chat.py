@@ -18,7 +18,8 @@ from pycodex.model.failures import failed_response_error, stream_closed_error
 from pycodex.model.sse import iter_sse, parse_data
 
 if TYPE_CHECKING:
-    from pycodex.model.transport import Response
+    import httpx
+
     from pycodex.protocol.models import ResponseItem
     from pycodex.protocol.usage import TokenUsage
 
@@ -170,22 +171,20 @@ class ChatAggregator:
 
 
 async def decode_chat_stream(
-    response: Response, idle_seconds: float, custom_names: frozenset[str] = frozenset()
+    response: httpx.Response, idle_seconds: float, custom_names: frozenset[str] = frozenset()
 ) -> AsyncIterator[me.ResponseEvent]:
     """The response's events, ending with Completed; raises a ModelError otherwise."""
     agg = ChatAggregator(custom_names)
     done = False
-    async for batch in iter_sse(response, idle_seconds):
-        for name, raw in batch:
-            if not raw:
-                continue
-            if raw.strip() == "[DONE]":
-                done = True
-                break
-            for event in agg.feed(parse_data(name, raw)):
-                yield event
-        if done:
+    async for sse in iter_sse(response, idle_seconds):
+        raw = sse.data
+        if not raw:
+            continue
+        if raw.strip() == "[DONE]":
+            done = True
             break
+        for event in agg.feed(parse_data(sse.event, raw)):
+            yield event
     if not done and not agg.finished:
         raise stream_closed_error()
     for event in agg.finish():

@@ -7,8 +7,8 @@ Two retry levels, as in Codex:
 - the caller (the turn loop) retries the whole request on any `RetryableStreamError` up to
   `stream_max_retries` times, with `backoff` or the error's `retry_after`.
 
-Heavy modules (pydantic models, the HTTP client) are imported on first use so that importing
-the client costs almost nothing.
+Heavy modules (httpx, pydantic models) are imported on first use so that importing the client
+costs almost nothing.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 from pycodex.model.retry import backoff
 
 if TYPE_CHECKING:
+    import httpx
+
     from pycodex.model.events import ResponseEvent, Retrying
     from pycodex.model.prompt import ModelSettings, Prompt
     from pycodex.model.providers import ModelProviderInfo
-    from pycodex.model.transport import ModelHttp, Response
 
 __all__ = ["DEFAULT_ORIGINATOR", "ModelClient", "backoff"]
 
@@ -34,11 +35,11 @@ CONNECT_TIMEOUT_S = 30.0
 WRITE_TIMEOUT_S = 60.0
 MAX_ERROR_BODY = 64 * 1024  # an error page is for a message, not for memory
 
-Decoder = Callable[["Response", float], AsyncIterator["ResponseEvent"]]
+Decoder = Callable[["httpx.Response", float], AsyncIterator["ResponseEvent"]]
 
 
 def _header_safe(value: str) -> bool:
-    # A control character cannot be sent in a header: the whole request would be refused.
+    # A control character would make httpx refuse the whole request.
     return value.isprintable()
 
 
@@ -50,7 +51,7 @@ class ModelClient:
         provider: ModelProviderInfo,
         settings: ModelSettings,
         conversation_id: str,
-        http: ModelHttp | None = None,
+        http: httpx.AsyncClient | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.provider = provider
@@ -96,7 +97,7 @@ class ModelClient:
 
             names = custom_tool_names(prompt.tools)
 
-            def decode(response: Response, idle: float) -> AsyncIterator[ResponseEvent]:
+            def decode(response: httpx.Response, idle: float) -> AsyncIterator[ResponseEvent]:
                 return decode_chat_stream(response, idle, names)
 
             body = build_chat_request(prompt, self.settings)
@@ -116,7 +117,7 @@ class ModelClient:
         url, body, decode = self.build(prompt)
         headers = self.headers()
         idle = self.provider.stream_idle_timeout_ms / 1000
-        response: Response | None = None
+        response: httpx.Response | None = None
         async for step in self._send(url, body, headers, idle):
             if isinstance(step, Retrying):
                 yield step  # shown to the user before the wait, not after
@@ -134,29 +135,33 @@ class ModelClient:
 
     async def _send(
         self, url: str, body: dict[str, Any], headers: dict[str, str], idle: float
-    ) -> AsyncIterator[Retrying | Response]:
+    ) -> AsyncIterator[Retrying | httpx.Response]:
         """POST with HTTP-level retries: a Retrying before each wait, then the open 2xx response."""
         import asyncio  # loaded by whoever runs this coroutine; not needed to import the client
 
         from pycodex.model.errors import RetryableStreamError
         from pycodex.model.events import Retrying
         from pycodex.model.failures import status_error, transport_error
-        from pycodex.model.http_wire import TransportError
+        from pycodex.model.http import import_httpx
         from pycodex.model.ratelimits import parse_rate_limits
         from pycodex.model.retry import retry_after_seconds
 
+        httpx = import_httpx()
         client = self._client()
-        # Serialised once for every attempt; compact and UTF-8.
+        # Serialised once for every attempt; compact and UTF-8 as httpx's json= would be.
         content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        # The read timeout is the idle timeout: it bounds every wait for data from the server.
+        timeout = httpx.Timeout(CONNECT_TIMEOUT_S, connect=CONNECT_TIMEOUT_S, read=idle,
+                                write=WRITE_TIMEOUT_S, pool=CONNECT_TIMEOUT_S)
         params = self.provider.query_params or None
         attempts = self.provider.request_max_retries + 1
         for attempt in range(1, attempts + 1):
+            request = client.build_request(
+                "POST", url, content=content, headers=headers, params=params, timeout=timeout
+            )
             try:
-                # The read timeout is the idle timeout: it bounds every wait for data.
-                response = await client.post(url, content, headers, params=params,
-                                             connect_timeout=CONNECT_TIMEOUT_S, read_timeout=idle,
-                                             write_timeout=WRITE_TIMEOUT_S)
-            except TransportError as e:
+                response = await client.send(request, stream=True)
+            except httpx.RequestError as e:
                 error: Exception = transport_error(url, e)
             else:
                 if response.is_success:
@@ -178,11 +183,13 @@ class ModelClient:
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    def _client(self) -> ModelHttp:
+    def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            from pycodex.model.transport import make_http_client
+            from pycodex.model.http import import_httpx
 
-            self._http = make_http_client(self.provider.base_url, self._env)
+            httpx = import_httpx()
+            # Loading the CA bundle costs ~50 ms; plain-http providers never need it.
+            self._http = httpx.AsyncClient(verify=self.provider.base_url.startswith("https://"))
         return self._http
 
     async def aclose(self) -> None:
@@ -192,7 +199,7 @@ class ModelClient:
             self._http = None
 
 
-async def _read_error_body(response: Response) -> str:
+async def _read_error_body(response: httpx.Response) -> str:
     """The error answer's text (at most MAX_ERROR_BODY bytes); "" if the connection fails."""
     data = bytearray()
     try:

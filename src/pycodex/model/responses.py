@@ -11,8 +11,9 @@ from pycodex.model.failures import failed_response_error, stream_closed_error
 from pycodex.model.sse import iter_sse, malformed_data_error, parse_data
 
 if TYPE_CHECKING:
+    import httpx
+
     from pycodex.model.prompt import ModelSettings, Prompt
-    from pycodex.model.transport import Response
     from pycodex.protocol.models import ResponseItem
     from pycodex.protocol.usage import TokenUsage
 
@@ -191,25 +192,25 @@ def decode_event(data: dict[str, Any]) -> me.ResponseEvent | None:
 
 
 async def decode_responses_stream(
-    response: Response, idle_seconds: float
+    response: httpx.Response, idle_seconds: float
 ) -> AsyncIterator[me.ResponseEvent]:
     """The response's events, ending with Completed; raises a ModelError otherwise."""
     handlers = _HANDLERS
-    async for batch in iter_sse(response, idle_seconds):
-        for name, raw in batch:
-            if not raw:
-                continue
-            data = parse_data(name, raw)
-            kind = data.get("type")
-            if kind is not None and type(kind) is not str:
-                raise malformed_data_error(name, raw, "its type is not a string")
-            handler = handlers.get(kind)  # type: ignore[arg-type]
-            if handler is None:
-                continue  # an event we do not use (e.g. content_part.added)
-            event = handler(data)
-            if event is None:
-                continue
-            yield event
-            if type(event) is me.Completed:
-                return
+    async for sse in iter_sse(response, idle_seconds):
+        raw = sse.data
+        if not raw:
+            continue
+        data = parse_data(sse.event, raw)
+        kind = data.get("type")
+        if kind is not None and type(kind) is not str:
+            raise malformed_data_error(sse.event, raw, "its type is not a string")
+        handler = handlers.get(kind)  # type: ignore[arg-type]
+        if handler is None:
+            continue  # an event we do not use (e.g. content_part.added)
+        event = handler(data)
+        if event is None:
+            continue
+        yield event
+        if type(event) is me.Completed:
+            return
     raise stream_closed_error()

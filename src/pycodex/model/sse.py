@@ -1,10 +1,8 @@
 """Reading Server-Sent Events off a streaming response, with failures mapped to model errors.
 
-The idle timeout is the request's *read* timeout: it bounds each wait for network data, costs
-nothing per event, and (unlike a timer around the whole stream) does not count the time the
-consumer spends handling an event, e.g. running a tool while the stream stays open.
-Events come in batches, one per network read: a consumer pays one `await` per read, not per
-event (a long answer is thousands of small events).
+The idle timeout is the request's httpx *read* timeout: it bounds each wait for network data,
+costs nothing per event, and (unlike a timer around the whole stream) does not count the time
+the consumer spends handling an event, e.g. running a tool while the stream stays open.
 """
 
 from __future__ import annotations
@@ -15,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from pycodex.model.errors import MalformedStreamError
 from pycodex.model.failures import idle_timeout_error, transport_error
-from pycodex.model.http_wire import ReadTimeout, TransportError
-from pycodex.model.sse_decode import SseDecoder, SseEvent
 
 if TYPE_CHECKING:
-    from pycodex.model.transport import Response
+    import httpx
+    from httpx_sse import ServerSentEvent
 
 PREVIEW = 200
 # json's C scanner, called directly: json.loads wraps it in a type check, a BOM check and two
@@ -52,24 +49,25 @@ def parse_data(event: str, data: str) -> dict[str, Any]:
     return value
 
 
-async def iter_sse(response: Response, idle_seconds: float) -> AsyncIterator[list[SseEvent]]:
-    """The response's SSE events as `(event, data)`, a batch per read; raises
-    RetryableStreamError / MalformedStreamError."""
-    if "text/event-stream" not in response.headers.get("content-type", ""):
-        raise await _not_a_stream(response)
-    decoder = SseDecoder()
+async def iter_sse(response: httpx.Response, idle_seconds: float) -> AsyncIterator[ServerSentEvent]:
+    """The response's SSE events; raises RetryableStreamError / MalformedStreamError."""
+    from pycodex.model.http import import_httpx
+
+    httpx = import_httpx()
+    from httpx_sse import EventSource, SSEError
+
     try:
-        async for chunk in response.aiter_bytes():
-            batch = decoder.feed(chunk)
-            if batch:
-                yield batch
-    except ReadTimeout:
+        async for sse in EventSource(response).aiter_sse():
+            yield sse
+    except SSEError:
+        raise await _not_a_stream(response) from None
+    except httpx.ReadTimeout:
         raise idle_timeout_error(idle_seconds) from None
-    except TransportError as e:
+    except httpx.RequestError as e:
         raise transport_error("", e) from e
 
 
-async def _not_a_stream(response: Response) -> MalformedStreamError:
+async def _not_a_stream(response: httpx.Response) -> MalformedStreamError:
     content_type = response.headers.get("content-type", "")
     try:
         body = (await response.aread())[:PREVIEW].decode("utf-8", errors="replace")

@@ -38,17 +38,20 @@ async def bootstrap_session(
     """Build services and history; returns the session, its context and the first event."""
     from pycodex.exec.manager import ProcessManager
     from pycodex.exec.snapshot import ShellSnapshots
-    from pycodex.model.transport import make_http_client
+    from pycodex.model.http import import_httpx
     from pycodex.rollout.history import PromptHistory
     from pycodex.rollout.recorder import RolloutRecorder
     from pycodex.rollout.store import SessionStore
 
     # MCP servers start first and in the background: they come up while the rest is built.
     mcp_start = asyncio.create_task(_start_mcp(config)) if _mcp_configured(config) else None
+    httpx = import_httpx()
     errors: list[str] = []
     shell = default_user_shell(config.env)
-    # TLS (and its CA bundle, ~50 ms) is set up at the first https connection only.
-    http = make_http_client(config.model_provider.base_url, config.env)
+    # Loading the CA bundle costs ~50 ms; a plain-http provider (local model, test server)
+    # never uses TLS, so only https providers pay for it.
+    tls = config.model_provider.base_url.startswith("https://")
+    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None), verify=tls)
     # Reads AGENTS.md files: off the event loop.
     try:
         tc = await asyncio.to_thread(build_turn_context, config, conversation_id, http, shell_name=shell.name)

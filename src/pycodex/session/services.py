@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import httpx
+
     from pycodex.exec.manager import ProcessManager
     from pycodex.exec.snapshot import ShellSnapshots
     from pycodex.mcp.manager import McpConnectionManager
     from pycodex.model.client import ModelClient
-    from pycodex.model.transport import ModelHttp
     from pycodex.rollout.history import PromptHistory
     from pycodex.rollout.recorder import RolloutRecorder
     from pycodex.rollout.store import SessionStore
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 class SessionServices:
     """Helpers that live as long as the session."""
 
-    http: ModelHttp
+    http: httpx.AsyncClient
     model_client: ModelClient
     process_manager: ProcessManager
     rollout: RolloutRecorder | None

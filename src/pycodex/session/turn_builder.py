@@ -11,9 +11,10 @@ from pycodex.context.prompts import load_prompt
 from pycodex.protocol import ops
 
 if TYPE_CHECKING:
+    import httpx
+
     from pycodex.config.config import Config
     from pycodex.model.prompt import ModelSettings
-    from pycodex.model.transport import ModelHttp
     from pycodex.protocol.models import ResponseItem
     from pycodex.protocol.policies import ReasoningEffort, ReasoningSummary, Verbosity
     from pycodex.session.session import Session
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 def build_turn_context(
     config: Config,
     conversation_id: str,
-    http: ModelHttp,
+    http: httpx.AsyncClient,
     *,
     model: str | None = None,
     cwd: Path | None = None,
