@@ -48,9 +48,12 @@ LAYERS: dict[str, set[str]] = {
     # Codex's JSON-RPC app-server: drives sessions through the Op/Event API only (no state,
     # no tasks, no turn loop of its own); only the CLI command that starts it imports it.
     "app_server": {"protocol", "patch", "config", "rollout", "session"},
+    # `pycodex batch`: many sessions through the Op/Event API only (no state, no tasks, no
+    # turn loop of its own); only the CLI command imports it.
+    "batch": {"protocol", "config", "model", "session"},
     "cli": {"protocol", "shell_parse", "state", "context", "patch", "exec", "exec.safety",
             "exec.policy", "exec.sandbox.roots", "model", "config", "rollout", "mcp", "tools",
-            "tasks", "session", "testing", "app_server"},
+            "tasks", "session", "testing", "app_server", "batch"},
     # The package itself: a lazy façade over the session (`pycodex.Conversation`).
     "": {"session"},
 }

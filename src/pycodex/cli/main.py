@@ -15,6 +15,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sessions": ("pycodex.cli.sessions_cmd", "sessions_group"),
     "demo": ("pycodex.cli.demo_cmd", "demo_command"),
     "app-server": ("pycodex.cli.app_server_cmd", "app_server_command"),
+    "batch": ("pycodex.cli.batch_cmd", "batch_command"),
 }
 
 
