@@ -48,21 +48,21 @@ def test_every_bad_line_is_reported_with_its_number() -> None:
     ]
     parsed = parse_tasks("\n".join(lines))
     assert [t.id for t in parsed.tasks] == ["ok"]
-    numbers = [int(e.split(":", 1)[0]) for e in parsed.errors]
+    numbers = [line for line, _ in parsed.errors]
     assert numbers == list(range(2, 14)), parsed.errors
-    text = "\n".join(parsed.errors)
+    text = "\n".join(f"{line}: {problem}" for line, problem in parsed.errors)
     for needle in ("2: not JSON", "3: a task is a JSON object", '4: missing "id"',
                    '5: missing "prompt"', '6: missing "workspace"',
                    "7: duplicate id 'ok' (first on line 1)", "8: id '../up'",
                    "9: unknown key 'promt'", '10: "images" must be a list',
                    "11: config k: null", '12: "prompt" is empty', "13: NaN is not a JSON number"):
         assert needle in text, (needle, text)
-    assert all("\n" not in e for e in parsed.errors)
+    assert all("\n" not in problem for _, problem in parsed.errors)
 
 
 def test_an_empty_file_is_an_error() -> None:
     """Bad input: a TASKS file with no task in it."""
-    assert parse_tasks("\n\n").errors == ["0: no tasks (the file is empty)"]
+    assert parse_tasks("\n\n").errors == [(0, "no tasks (the file is empty)")]
 
 
 def test_task_config_becomes_overrides_the_config_loader_reads_back() -> None:

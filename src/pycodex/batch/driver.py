@@ -102,21 +102,19 @@ def prepare(opts: BatchOptions, out: Path) -> tuple[list[TaskSpec], RunSettings]
     except (OSError, UnicodeDecodeError) as e:
         raise BatchError(f"cannot read {name}: {getattr(e, 'strerror', None) or e}") from e
     parsed = parse_tasks(text)
-    errors = [f"{name}:{err}" for err in parsed.errors]
+    errors = list(parsed.errors)
     base = opts.tasks_file.expanduser().resolve().parent
     tasks = []
     for task in parsed.tasks:
         try:
             tasks.append(_resolve(task, base, out))
         except ValueError as e:
-            errors.append(f"{name}:{task.line}: {e}")
-    if errors:
-        raise BatchError("\n".join(errors))
+            errors.append((task.line, str(e)))
     try:
         config = load_headless_config(opts.flags, None)
         ensure_home(config.home)
     except ConfigError as e:
-        raise BatchError(str(e)) from e
+        raise BatchError("\n".join([*_lines(name, errors), str(e)])) from e
     for warning in config.warnings:  # once per run
         print(warning, file=sys.stderr)
     for task in tasks:  # a task's own model and `-c` overrides must make a valid config too
@@ -124,9 +122,9 @@ def prepare(opts: BatchOptions, out: Path) -> tuple[list[TaskSpec], RunSettings]
             try:
                 load_headless_config(task_flags(task, opts.flags), base)
             except ConfigError as e:
-                errors.append(f"{name}:{task.line}: {' '.join(str(e).split())}")
+                errors.append((task.line, " ".join(str(e).split())))
     if errors:
-        raise BatchError("\n".join(errors))
+        raise BatchError("\n".join(_lines(name, errors)))
     if opts.engine == "local":  # Ray workers may hold the key the driver lacks
         from pycodex.model.providers import MissingApiKeyError, api_key_for
 
@@ -135,6 +133,11 @@ def prepare(opts: BatchOptions, out: Path) -> tuple[list[TaskSpec], RunSettings]
         except MissingApiKeyError as e:
             raise BatchError(str(e)) from e
     return tasks, RunSettings(opts.flags, opts.timeout_s, _schema(opts.output_schema))
+
+
+def _lines(name: str, errors: list[tuple[int, str]]) -> list[str]:
+    """"FILE:LINE: problem", in line order whichever check found it."""
+    return [f"{name}:{line}: {text}" for line, text in sorted(errors, key=lambda e: e[0])]
 
 
 def _resolve(task: TaskSpec, base: Path, out: Path) -> TaskSpec:

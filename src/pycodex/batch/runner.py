@@ -164,8 +164,9 @@ async def _session(
 
 def _emit(out: IO[str], mapper: JsonlMapper, msg: Any) -> None:
     lines = mapper.map(msg)
-    if lines:
+    if lines:  # flushed, so `tail -f events.jsonl` follows a running task
         out.write("".join(dump_thread_event(x) + "\n" for x in lines))
+        out.flush()
 
 
 async def _drive(conv: Any, sub_id: str, turn: _Turn, mapper: JsonlMapper, out: IO[str],

@@ -40,7 +40,7 @@ class ParsedTasks:
     """The tasks of a file, or what is wrong with it."""
 
     tasks: list[TaskSpec] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # "LINE: problem", in line order
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, problem), in line order
 
 
 def is_git_url(workspace: str) -> bool:
@@ -58,15 +58,15 @@ def parse_tasks(text: str) -> ParsedTasks:
         try:
             task = _parse_line(raw, number)
         except ValueError as e:
-            out.errors.append(f"{number}: {e}")
+            out.errors.append((number, str(e)))
             continue
         if task.id in seen:
-            out.errors.append(f"{number}: duplicate id {task.id!r} (first on line {seen[task.id]})")
+            out.errors.append((number, f"duplicate id {task.id!r} (first on line {seen[task.id]})"))
             continue
         seen[task.id] = number
         out.tasks.append(task)
     if not out.tasks and not out.errors:
-        out.errors.append("0: no tasks (the file is empty)")
+        out.errors.append((0, "no tasks (the file is empty)"))
     return out
 
 
