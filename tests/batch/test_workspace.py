@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,17 @@ def test_a_repository_subfolder_becomes_a_detached_worktree_and_its_diff_has_eve
     workspace.remove(ws.root)
     assert not ws.root.exists()
     assert str(ws.root) not in git(repo, "worktree", "list")
+
+
+def test_a_deleted_output_folder_does_not_block_the_next_run(tmp_path: Path) -> None:
+    """Bad input: `rm -rf DIR` between runs, which leaves the worktrees registered in the
+    source repository although their folders are gone."""
+    repo = make_repo(tmp_path / "repo")
+    root, scratch = tmp_path / "out" / "t" / "workspace", tmp_path / "out" / "t" / ".batch"
+    workspace.prepare(str(repo), root, scratch)
+    shutil.rmtree(tmp_path / "out")
+    ws = workspace.prepare(str(repo), root, scratch)
+    assert (ws.root / "README.md").read_text() == "hello\n"
 
 
 def test_a_plain_folder_is_copied_and_diffed_against_its_start(tmp_path: Path) -> None:

@@ -80,13 +80,13 @@ class Progress:
 
     def __rich__(self) -> Any:
         from rich.console import Group
-        from rich.progress_bar import ProgressBar
         from rich.text import Text
 
         t = self.tally
         now = time.monotonic()
-        rows: list[Any] = [ProgressBar(total=max(t.total, 1), completed=t.done, width=60),
-                           Text(self.status_line())]
+        filled = round(40 * t.done / max(t.total, 1))
+        bar = Text("━" * filled, style="green") + Text("━" * (40 - filled), style="bright_black")
+        rows: list[Any] = [bar, Text(self.status_line())]
         for task_id in sorted(t.running, key=lambda i: self._started.get(i, now))[:8]:
             rows.append(Text(f"  ▸ {task_id}  {_clock(now - self._started.get(task_id, now))}"
                              f"  {t.tokens.get(task_id, 0):,} tokens", style="dim"))

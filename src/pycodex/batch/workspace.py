@@ -54,9 +54,8 @@ def _git(*args: str | Path, env: dict[str, str] | None = None, check: bool = Tru
         stdin=subprocess.DEVNULL, check=False,
     )
     if check and proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise WorkspaceError(f"git {_subcommand(args)} failed: "
-                             f"{err[-1] if err else f'exit {proc.returncode}'}")
+        err = " ".join(proc.stderr.decode("utf-8", "replace").split())
+        raise WorkspaceError(f"git {_subcommand(args)} failed: {err or f'exit {proc.returncode}'}")
     return proc
 
 
@@ -138,7 +137,9 @@ def prepare(source: str, root: Path, scratch: Path) -> Workspace:
 
 def _worktree(top: Path, prefix: str, root: Path, scratch: Path) -> Workspace:
     off = _filters_off("-C", top)
-    _git("-C", top, *off, "worktree", "add", "--quiet", "--detach", root, "HEAD")
+    # --force: an earlier run's worktree at this path may still be registered although its
+    # folder was deleted (`rm -rf DIR`); `root` itself never exists here.
+    _git("-C", top, *off, "worktree", "add", "--quiet", "--force", "--detach", root, "HEAD")
     base = _git("-C", root, "rev-parse", "HEAD").stdout.decode().strip()
     common = _git("-C", root, "rev-parse", "--path-format=absolute", "--git-common-dir")
     cwd = root / prefix if prefix else root
