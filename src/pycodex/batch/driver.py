@@ -23,7 +23,7 @@ from typing import Any
 
 from pycodex.batch.local import run_local
 from pycodex.batch.progress import Progress
-from pycodex.batch.ray_engine import RayOptions, RayUnavailable, run_ray
+from pycodex.batch.ray_engine import RayOptions, RayUnavailable, connect, run_ray
 from pycodex.batch.ray_worker import TOKEN_FILE
 from pycodex.batch.results import (
     RunPlan,
@@ -204,13 +204,17 @@ def _run_locked(opts: BatchOptions, out: Path, tasks: list[TaskSpec], settings: 
     engine = opts.engine if opts.engine == "local" else f"ray ({opts.ray.address or 'local'})"
     progress.start(f"batch: {len(plan.run)} to run, {len(plan.kept)} already completed, "
                    f"engine {engine}, output {out}")
+    ray = None
     try:
-        results, signum = asyncio.run(_engine(opts, out, plan, settings, progress))
+        if opts.engine == "ray" and plan.run:
+            ray = connect(opts.ray)
+        results, signum = asyncio.run(_engine(opts, out, plan, settings, progress, ray))
     except RayUnavailable as e:
-        progress.stop()
         raise BatchError(str(e)) from e
     finally:
         progress.stop()
+        if ray is not None:
+            ray.shutdown()
     merged = {**plan.kept, **results}
     ordered = in_task_order(tasks, merged)
     for task in tasks:
@@ -227,7 +231,7 @@ def _run_locked(opts: BatchOptions, out: Path, tasks: list[TaskSpec], settings: 
 
 
 async def _engine(opts: BatchOptions, out: Path, plan: RunPlan, settings: RunSettings,
-                  progress: Progress) -> tuple[dict[str, TaskResult], int | None]:
+                  progress: Progress, ray: Any) -> tuple[dict[str, TaskResult], int | None]:
     """Run the plan on the chosen engine; Ctrl-C / SIGTERM stop it cleanly."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -246,10 +250,9 @@ async def _engine(opts: BatchOptions, out: Path, plan: RunPlan, settings: RunSet
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, on_signal, signum)
-    if opts.engine == "ray":
-        token = _token(out)
-        results = await run_ray(plan.run, settings, out, token, opts=opts.ray, jobs=opts.jobs,
-                                retries=opts.retries, stop=stop, report=progress)
+    if ray is not None:
+        results = await run_ray(ray, plan.run, settings, out, _token(out), opts=opts.ray,
+                                jobs=opts.jobs, retries=opts.retries, stop=stop, report=progress)
     else:
         results = await run_local(plan.run, settings, out, jobs=opts.jobs or DEFAULT_JOBS,
                                   retries=opts.retries, stop=stop, report=progress)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ class RayOptions:
 
 
 def connect(opts: RayOptions) -> Any:
-    """`ray.init` (blocking); returns the ray module."""
+    """`ray.init` (blocking; from the main thread, where Ray sets its signal handlers)."""
     try:
         import ray
     except ImportError as e:
@@ -56,6 +57,7 @@ def connect(opts: RayOptions) -> Any:
 
 
 async def run_ray(
+    ray: Any,
     tasks: Sequence[TaskSpec],
     settings: RunSettings,
     out_dir: Path,
@@ -67,18 +69,7 @@ async def run_ray(
     stop: asyncio.Event,
     report: Reporter,
 ) -> dict[str, TaskResult]:
-    """Run the tasks on Ray; stops (cancelling what runs) once `stop` is set."""
-    ray = await asyncio.to_thread(connect, opts)
-    try:
-        return await _schedule(ray, tasks, settings, out_dir, token, opts, jobs, retries, stop,
-                               report)
-    finally:
-        await asyncio.to_thread(ray.shutdown)
-
-
-async def _schedule(ray: Any, tasks: Sequence[TaskSpec], settings: RunSettings, out_dir: Path,
-                    token: str, opts: RayOptions, jobs: int | None, retries: int,
-                    stop: asyncio.Event, report: Reporter) -> dict[str, TaskResult]:
+    """Run the tasks on a connected Ray; stops (cancelling what runs) once `stop` is set."""
     from pycodex.batch.ray_worker import execute
 
     remote = ray.remote(execute).options(
@@ -88,11 +79,13 @@ async def _schedule(ray: Any, tasks: Sequence[TaskSpec], settings: RunSettings, 
     results: dict[str, TaskResult] = {}
     waiting = list(tasks)
     running: dict[asyncio.Future[Any], tuple[TaskSpec, int, Any]] = {}
+    submitted: dict[str, float] = {}
 
     async def submit(task: TaskSpec, attempt: int) -> None:
         await asyncio.to_thread(reset_task_dir, out_dir / task.id)
         ref = remote.remote(task, settings, str(out_dir), token, attempt)
         running[asyncio.wrap_future(ref.future())] = (task, attempt, ref)
+        submitted[task.id] = time.monotonic()
         report.started(task.id, attempt)
 
     stopped = asyncio.ensure_future(stop.wait())
@@ -121,7 +114,8 @@ async def _schedule(ray: Any, tasks: Sequence[TaskSpec], settings: RunSettings, 
             ray.cancel(ref)
             fut.cancel()
             result = TaskResult(id=task.id, status=Status.ABORTED, error=ABORTED,
-                                attempts=attempt, task_digest=task.digest)
+                                attempts=attempt, task_digest=task.digest,
+                                duration_s=time.monotonic() - submitted[task.id])
             await asyncio.to_thread(write_json_atomic, out_dir / task.id / "result.json",
                                     result.to_json())
             results[task.id] = result
