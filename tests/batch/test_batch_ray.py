@@ -161,3 +161,26 @@ def test_a_worker_without_the_drivers_folder_sends_its_artifacts_back(tmp_path: 
     crashed = _collect(RuntimeError("worker died\nThe actor or task crashed"), task, 1, tmp_path)
     assert crashed.status is Status.FAILED
     assert crashed.error == "ray: RuntimeError: The actor or task crashed"
+
+
+def test_an_unreachable_cluster_or_no_ray_is_one_line_at_once(tmp_path: Path) -> None:
+    """Bad input: a --ray-address nothing listens on (Ray itself would retry for minutes), and
+    a Python without Ray (a `ray` package that fails to import stands in for it)."""
+    make_repo(tmp_path / "repo")
+    tasks = write_tasks(tmp_path / "tasks.jsonl", [{"id": "t", "prompt": "p", "workspace": "repo"}])
+    home = tmp_path / "home"
+    write_config(home, "http://127.0.0.1:9/v1")
+    t0 = time.monotonic()
+    proc = run_batch(home, tasks, "--out", tmp_path / "out", "--engine", "ray",
+                     "--ray-address", f"127.0.0.1:{_free_port()}", env=batch_env(home, **LOOPBACK))
+    assert proc.returncode == 2 and time.monotonic() - t0 < 15
+    assert proc.stderr.strip().splitlines()[-1].startswith("Error: cannot reach the Ray cluster at 127.0.0.1:")
+    assert "Traceback" not in proc.stderr
+
+    fake = tmp_path / "no-ray" / "ray"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named ray')\n")
+    env = batch_env(home, PYTHONPATH=os.pathsep.join([str(fake.parent), os.environ.get("PYTHONPATH", "")]))
+    proc = run_batch(home, tasks, "--out", tmp_path / "out", "--engine", "ray", env=env)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "Error: the ray engine needs Ray: pip install 'pycodex[ray]'"

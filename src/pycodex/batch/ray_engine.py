@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,8 +44,10 @@ def connect(opts: RayOptions) -> Any:
         import ray
     except ImportError as e:
         raise RayUnavailable("the ray engine needs Ray: pip install 'pycodex[ray]'") from e
+    if opts.address is not None:
+        _probe(opts.address)
     env = {name: os.environ[name] for name in opts.env if name in os.environ}
-    kwargs: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+    kwargs: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
     if env:
         kwargs["runtime_env"] = {"env_vars": env}
     if opts.address is None:
@@ -54,6 +57,18 @@ def connect(opts: RayOptions) -> Any:
     except Exception as e:  # ConnectionError, or Ray's own errors for a bad address
         raise RayUnavailable(f"cannot start or reach Ray ({opts.address or 'local'}): {e}") from e
     return ray
+
+
+def _probe(address: str) -> None:
+    """Refuse an address nothing listens on at once (`ray.init` would retry for minutes)."""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return  # "auto" and other forms are Ray's to resolve
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as e:
+        raise RayUnavailable(f"cannot reach the Ray cluster at {address}: "
+                             f"{e.strerror or e or 'timed out'}") from None
 
 
 async def run_ray(
