@@ -87,11 +87,12 @@ class Progress:
         filled = round(40 * t.done / max(t.total, 1))
         bar = Text("━" * filled, style="green") + Text("━" * (40 - filled), style="bright_black")
         rows: list[Any] = [bar, Text(self.status_line())]
-        for task_id in sorted(t.running, key=lambda i: self._started.get(i, now))[:8]:
+        running = list(t.running)  # a snapshot: the refresh runs in rich's own thread
+        for task_id in sorted(running, key=lambda i: self._started.get(i, now))[:8]:
             rows.append(Text(f"  ▸ {task_id}  {_clock(now - self._started.get(task_id, now))}"
                              f"  {t.tokens.get(task_id, 0):,} tokens", style="dim"))
-        if len(t.running) > 8:
-            rows.append(Text(f"  … and {len(t.running) - 8} more", style="dim"))
+        if len(running) > 8:
+            rows.append(Text(f"  … and {len(running) - 8} more", style="dim"))
         return Group(*rows)
 
     def start(self, note: str) -> None:
