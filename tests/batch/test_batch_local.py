@@ -30,6 +30,7 @@ from tests.batch.helpers import (
     write_config,
     write_tasks,
 )
+from tests.e2e.test_tools import PNG_1X1
 
 EXEC_SCHEMA = generate_schemas()["exec-events.schema.json"]
 
@@ -78,6 +79,8 @@ def test_six_tasks_three_at_a_time_then_a_rerun_makes_no_request(tmp_path: Path)
     }
     lines = [{"id": f"t{i}", "prompt": f"{tag(f't{i}')} edit the readme", "workspace": "repo"}
              for i in range(6)]
+    (tmp_path / "shot.png").write_bytes(PNG_1X1)
+    lines[0]["images"] = ["shot.png"]  # relative to the TASKS file's folder
     tasks = write_tasks(tmp_path / "tasks.jsonl", lines)
     out, home = tmp_path / "out", tmp_path / "home"
     with ScriptedModelServer(responder=responder(scripts)) as srv:
@@ -85,6 +88,10 @@ def test_six_tasks_three_at_a_time_then_a_rerun_makes_no_request(tmp_path: Path)
         first = run_batch(home, tasks, "--out", out, "--jobs", "3", "--full-auto", "--add-dir", logs)
         assert first.returncode == 0, first.stdout + first.stderr
         assert len(srv.requests) == 12
+        first_t0 = next(r.body for r in srv.requests if tag("t0") in json.dumps(r.body))
+        sent = [c for i in first_t0["input"] if i.get("role") == "user" for c in i["content"]]
+        assert any(c["type"] == "input_image" and c["image_url"].startswith("data:image/png")
+                   for c in sent)
         got = results(out)
         assert [r["id"] for r in got] == [f"t{i}" for i in range(6)]  # task order, not finish order
         for i, r in enumerate(got):

@@ -34,7 +34,9 @@ from tests.batch.helpers import (
 )
 
 # Ray binds every service to the node's address; this keeps that address the loopback one.
-LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+# No token auth either: a token left in ~/.ray by some earlier local Ray would turn it on for
+# the head but not for a driver that connects to it.
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"}
 
 
 def _free_port() -> int:

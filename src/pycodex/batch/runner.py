@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pycodex.batch import workspace
 from pycodex.batch.results import Status, TaskResult
@@ -28,6 +28,9 @@ from pycodex.protocol.exec_jsonl import JsonlMapper
 from pycodex.protocol.inputs import InputItem, LocalImageInput, TextInput
 from pycodex.protocol.json import dump_thread_event
 from pycodex.session.headless import HeadlessFlags
+
+if TYPE_CHECKING:
+    from pycodex.session.conversation import Conversation
 
 # After an interrupt, how long the turn gets to wind down before the session is shut down.
 INTERRUPT_GRACE_S = 10.0
@@ -122,33 +125,33 @@ async def _session(
     from pycodex.session.headless import load_headless_config
 
     config = await asyncio.to_thread(load_headless_config, task_flags(task, settings.flags), ws.cwd)
-    conv = await ConversationManager().new_conversation(config)
-    result.thread_id = conv.id
-    result.rollout = str(conv.rollout_path) if conv.rollout_path else None
     turn = _Turn()
     mapper = JsonlMapper()
-    out = (task_dir / "events.jsonl").open("w", encoding="utf-8")  # closed in the finally below
-    watcher: asyncio.Task[None] | None = None
-    try:
-        _emit(out, mapper, conv.configured)
-        items: list[InputItem] = [LocalImageInput(path=Path(p)) for p in task.images]
-        items.append(TextInput(text=task.prompt))
-        sub_id = await conv.submit(ops.UserTurn(
-            items=items, cwd=config.cwd, approval_policy=config.approval_policy,
-            sandbox_policy=config.sandbox_policy, model=conv.configured.model,
-            effort=config.model_reasoning_effort, summary=config.model_reasoning_summary,
-            final_output_json_schema=settings.output_schema,
-        ))
-        watcher = asyncio.create_task(_watch(conv, turn, settings.timeout_s, stop))
-        await _drive(conv, sub_id, turn, mapper, out, lambda n: on_tokens and on_tokens(task.id, n))
-    except asyncio.CancelledError:  # the engine is going away (a Ray cancel): end cleanly
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(conv.shutdown(), INTERRUPT_GRACE_S)
-        raise
-    finally:
-        if watcher is not None:
-            watcher.cancel()
-        out.close()
+    with (task_dir / "events.jsonl").open("w", encoding="utf-8") as out:
+        conv = await ConversationManager().new_conversation(config)
+        result.thread_id = conv.id
+        result.rollout = str(conv.rollout_path) if conv.rollout_path else None
+        watcher: asyncio.Task[None] | None = None
+        try:
+            _emit(out, mapper, conv.configured)
+            items: list[InputItem] = [LocalImageInput(path=Path(p)) for p in task.images]
+            items.append(TextInput(text=task.prompt))
+            sub_id = await conv.submit(ops.UserTurn(
+                items=items, cwd=config.cwd, approval_policy=config.approval_policy,
+                sandbox_policy=config.sandbox_policy, model=conv.configured.model,
+                effort=config.model_reasoning_effort, summary=config.model_reasoning_summary,
+                final_output_json_schema=settings.output_schema,
+            ))
+            watcher = asyncio.create_task(_watch(conv, turn, settings.timeout_s, stop))
+            await _drive(conv, sub_id, turn, mapper, out,
+                         lambda n: on_tokens and on_tokens(task.id, n))
+        except BaseException:  # cancelled (a Ray cancel) or broken: the session still ends
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(conv.shutdown(), INTERRUPT_GRACE_S)
+            raise
+        finally:
+            if watcher is not None:
+                watcher.cancel()
     result.final_message = mapper.last_agent_message
     result.usage = turn.usage
     if turn.stopped is not None and not turn.completed:
@@ -169,7 +172,7 @@ def _emit(out: IO[str], mapper: JsonlMapper, msg: Any) -> None:
         out.flush()
 
 
-async def _drive(conv: Any, sub_id: str, turn: _Turn, mapper: JsonlMapper, out: IO[str],
+async def _drive(conv: Conversation, sub_id: str, turn: _Turn, mapper: JsonlMapper, out: IO[str],
                  tokens: Callable[[int], object]) -> None:
     """Read events until the session has shut down, writing the JSONL lines as they come."""
     shutting_down = False
@@ -194,7 +197,7 @@ async def _drive(conv: Any, sub_id: str, turn: _Turn, mapper: JsonlMapper, out: 
             await conv.submit(ops.Shutdown())  # kills the task's processes, closes the rollout
 
 
-async def _watch(conv: Any, turn: _Turn, timeout_s: float | None, stop: asyncio.Event | None) -> None:
+async def _watch(conv: Conversation, turn: _Turn, timeout_s: float | None, stop: asyncio.Event | None) -> None:
     """End the turn when it runs out of time or the batch is stopped."""
     waiter = stop.wait() if stop is not None else asyncio.Event().wait()
     try:
