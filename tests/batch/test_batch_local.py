@@ -294,3 +294,28 @@ def test_ctrl_c_aborts_running_tasks_records_them_and_a_rerun_resumes(tmp_path: 
         assert final["quick"] == by_id["quick"]
         assert final["a"]["final_message"] == "a done"
     assert os.path.isdir(out / "a" / "workspace")
+
+
+def test_the_output_schema_reaches_every_task_and_an_unreadable_one_is_refused(tmp_path: Path) -> None:
+    """Bad input: an --output-schema file that is not JSON."""
+    make_repo(tmp_path / "repo")
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
+              "additionalProperties": False}
+    (tmp_path / "schema.json").write_text(json.dumps(schema))
+    (tmp_path / "broken.json").write_text("{nope")
+    scripts = {name: [sc.turn(sc.message('{"ok": true}'), sc.completed())] for name in ("a", "b")}
+    tasks = write_tasks(tmp_path / "tasks.jsonl", [
+        {"id": name, "prompt": f"{tag(name)} answer", "workspace": "repo"} for name in scripts])
+    home = tmp_path / "home"
+    with ScriptedModelServer(responder=responder(scripts)) as srv:
+        write_config(home, srv.base_url)
+        bad = run_batch(home, tasks, "--out", tmp_path / "out", "--output-schema", tmp_path / "broken.json")
+        assert bad.returncode == 2 and srv.requests == []
+        assert bad.stderr.startswith(f"Error: cannot read output schema {tmp_path / 'broken.json'}: ")
+        assert len(bad.stderr.strip().splitlines()) == 1
+        good = run_batch(home, tasks, "--out", tmp_path / "out", "--output-schema", tmp_path / "schema.json")
+        assert good.returncode == 0, good.stdout + good.stderr
+        assert len(srv.requests) == 2
+        for req in srv.requests:
+            assert req.body["text"]["format"]["schema"] == schema
+    assert [r["final_message"] for r in results(tmp_path / "out")] == ['{"ok": true}'] * 2

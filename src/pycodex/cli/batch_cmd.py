@@ -11,7 +11,7 @@ import click
 from pycodex.protocol.policies import AskForApproval, SandboxMode
 
 
-def _resources(value: str | None) -> dict[str, float]:
+def _resources(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dict[str, float]:
     if not value:
         return {}
     try:
@@ -36,7 +36,8 @@ def _resources(value: str | None) -> dict[str, float]:
 @click.option("--ray-address", help="A Ray cluster (host:port or ray://…); default: a local Ray.")
 @click.option("--ray-num-cpus", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="CPUs each Ray task reserves.")
-@click.option("--ray-resources", help='Custom Ray resources per task, JSON: {"name": amount}.')
+@click.option("--ray-resources", callback=_resources,
+              help='Custom Ray resources per task, JSON: {"name": amount}.')
 @click.option("--ray-max-retries", type=click.IntRange(min=0), default=3, show_default=True,
               help="Re-runs of a Ray task whose worker died.")
 @click.option("--ray-env", multiple=True, metavar="NAME",
@@ -62,7 +63,7 @@ def _resources(value: str | None) -> dict[str, float]:
 @click.option("--ephemeral", is_flag=True, help="Do not record the sessions.")
 def batch_command(
     tasks_file: Path, out: Path, jobs: int | None, engine: str, ray_address: str | None,
-    ray_num_cpus: float, ray_resources: str | None, ray_max_retries: int, ray_env: tuple[str, ...],
+    ray_num_cpus: float, ray_resources: dict[str, float], ray_max_retries: int, ray_env: tuple[str, ...],
     timeout_sec: float | None, retries: int, plain: bool, model: str | None,
     config: tuple[str, ...], profile: str | None, sandbox: str | None, approval: str | None,
     full_auto: bool, yolo: bool, add_dir: tuple[Path, ...], output_schema: Path | None, oss: bool,
@@ -95,7 +96,7 @@ def batch_command(
         retries=retries,
         output_schema=output_schema,
         ray=RayOptions(address=ray_address, num_cpus=ray_num_cpus,
-                       resources=_resources(ray_resources), max_retries=ray_max_retries,
+                       resources=ray_resources, max_retries=ray_max_retries,
                        env=list(ray_env)),
         display="plain" if plain else "auto",
     )
