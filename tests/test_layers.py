@@ -55,9 +55,12 @@ LAYERS: dict[str, set[str]] = {
     # The interactive UI (textual): drives sessions through the Op/Event API only, like the
     # app-server; only the CLI commands that open it import it.
     "tui": {"protocol", "config", "rollout", "session"},
+    # `pycodex batch`: many sessions through the Op/Event API only (no state, no tasks, no
+    # turn loop of its own); only the CLI command imports it.
+    "batch": {"protocol", "config", "model", "session"},
     "cli": {"protocol", "shell_parse", "state", "context", "patch", "exec", "exec.safety",
             "exec.policy", "exec.sandbox.roots", "model", "config", "rollout", "mcp", "tools",
-            "tasks", "session", "testing", "app_server", "mcp_server", "tui"},
+            "tasks", "session", "testing", "app_server", "mcp_server", "tui", "batch"},
     # The package itself: a lazy façade over the session (`pycodex.Conversation`).
     "": {"session"},
 }
