@@ -12,14 +12,19 @@ from typing import Any
 from pycodex.context.review_prompts import UNCOMMITTED_PROMPT
 from pycodex.testing import scenario as sc
 from pycodex.testing.server import ScriptedModelServer
-from tests.app_server.harness import RawClient, require_sdk, sdk_config, setup_home, tapped
+from tests.app_server.harness import (
+    RawClient,
+    require_sdk,
+    sdk_config,
+    setup_home,
+    start_review,
+    tapped,
+)
 from tests.app_server.schema import V2Schema
 from tests.e2e.helpers import input_texts
 
 require_sdk()
-from openai_codex.api import TurnHandle  # noqa: E402
 from openai_codex.client import CodexClient  # noqa: E402
-from openai_codex.generated.v2_all import ReviewStartResponse  # noqa: E402
 
 
 def make_repo(ws: Path) -> Path:
@@ -149,17 +154,6 @@ def test_bad_targets_are_json_rpc_errors_and_the_thread_goes_on(tmp_path: Path, 
     assert done["params"]["turn"]["status"] == "completed"
     assert not (repo / "stolen.txt").exists()
     v2schema.check_all(c.sent, c.messages())
-
-
-def start_review(client: CodexClient, thread_id: str, target: dict[str, Any]) -> TurnHandle:
-    """review/start as the SDK starts a turn: its events are routed to the turn from the request
-    on (the SDK has the generated types but no method for it)."""
-    with client._router.pending_turn(thread_id) as cursors:
-        started = client.request("review/start", {"threadId": thread_id, "target": target},
-                                 response_model=ReviewStartResponse)
-        sub = client._router.prepare_turn(started.turn.id, thread_id, cursors, for_handle=True)
-    assert started.review_thread_id == thread_id
-    return TurnHandle(client, thread_id, started.turn.id, _subscription=sub)
 
 
 def test_the_sdk_reads_a_review_and_its_items(tmp_path: Path, v2schema: V2Schema) -> None:
