@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,44 @@ def test_the_sdk_reads_a_review_and_its_items(tmp_path: Path, v2schema: V2Schema
     assert items[1].review == rendered(ws)
     assert f'commit {sha} ("Add x")' in input_texts(srv.requests[0].body)[-1]
     v2schema.check_all(*tapped(tmp_path / "tap"))
+
+
+def test_a_review_replaces_a_running_turn_and_can_be_interrupted(tmp_path: Path, v2schema: V2Schema) -> None:
+    """As in Codex: review/start while a turn runs ends that turn (`interrupted`); interrupting
+    the review ends it with no findings, and the thread answers the next turn."""
+    turns = [sc.turn(sc.text_deltas("working", n=1)[:-1], sc.stall()), sc.turn(sc.stall()),
+             sc.turn(sc.message("back"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        home, _ = setup_home(tmp_path, srv.base_url)
+        ws = make_repo(tmp_path / "repo")
+        c = RawClient(home, ws)
+        try:
+            c.initialize()
+            tid = c.request("thread/start", {"cwd": str(ws)})["result"]["thread"]["id"]
+            first = c.request("turn/start", {"threadId": tid, "input": [{"type": "text", "text": "go"}]})
+            c.notification("item/agentMessage/delta")
+            review = c.request("review/start", {"threadId": tid, "target": {"type": "uncommittedChanges"}})
+            replaced = c.notification("turn/completed")
+            review_id = review["result"]["turn"]["id"]
+            c.wait_for(lambda m: m.get("method") == "item/completed"
+                       and m["params"]["item"]["type"] == "enteredReviewMode")
+            deadline = time.monotonic() + 10
+            while len(srv.requests) < 2:  # until the reviewer's request is in flight
+                assert time.monotonic() < deadline, "the reviewer never asked the model"
+                time.sleep(0.05)
+            assert c.request("turn/interrupt", {"threadId": tid, "turnId": review_id}).get("result") == {}
+            ended = c.notification("turn/completed")
+            c.request("turn/start", {"threadId": tid, "input": [{"type": "text", "text": "hello"}]})
+            after = c.notification("turn/completed")
+        finally:
+            c.close_stdin()
+            assert c.wait() == 0
+    assert replaced["params"]["turn"]["id"] == first["result"]["turn"]["id"]
+    assert replaced["params"]["turn"]["status"] == "interrupted"
+    assert ended["params"]["turn"]["id"] == review_id and ended["params"]["turn"]["status"] == "interrupted"
+    exited = [m["params"]["item"] for m in c.messages() if m.get("method") == "item/completed"
+              and m["params"]["item"]["type"] == "exitedReviewMode"]
+    assert [e["review"] for e in exited] == ["Reviewer failed to output a response."]
+    assert after["params"]["turn"]["status"] == "completed"
+    assert "None." in " ".join(input_texts(srv.requests[2].body))  # the unfinished review's summary
+    v2schema.check_all(c.sent, c.messages())
