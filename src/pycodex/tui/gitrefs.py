@@ -69,12 +69,11 @@ async def current_branch(cwd: Path) -> str | None:
     return (out or "").strip() or None
 
 
-async def local_branches(cwd: Path) -> list[str]:
-    """Local branches other than the current one, most recently committed first."""
+async def local_branches(cwd: Path, *, besides: str | None = None) -> list[str]:
+    """Local branches (but `besides`), most recently committed first."""
     out = await _git(cwd, "for-each-ref", "--sort=-committerdate", "--format=%(refname:short)",
                      "refs/heads/")
-    current = await current_branch(cwd)
-    return [b for b in (out or "").splitlines() if b and b != current]
+    return [b for b in (out or "").splitlines() if b and b != besides]
 
 
 async def recent_commits(cwd: Path, limit: int = RECENT_COMMITS) -> list[Commit]:

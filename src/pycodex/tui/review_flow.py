@@ -69,8 +69,9 @@ async def _pick_branch(app: PycodexApp) -> None:
     cwd = app.state.cwd
     if not await _in_repository(app):
         return
-    current = await gitrefs.current_branch(cwd) or "(detached HEAD)"
-    items = [(f"{current} → {branch}", branch) for branch in await gitrefs.local_branches(cwd)]
+    current = await gitrefs.current_branch(cwd)
+    head = current or "(detached HEAD)"
+    items = [(f"{head} → {branch}", branch) for branch in await gitrefs.local_branches(cwd, besides=current)]
 
     def picked(branch: str | None) -> None:
         if branch is not None:
