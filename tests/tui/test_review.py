@@ -205,3 +205,25 @@ async def test_review_while_a_turn_runs_is_refused_and_esc_ends_a_review(
         text = shown(app)
     assert "Code review ended before the reviewer answered: current changes" in text
     assert "Interrupted" in text
+
+
+def test_only_the_answer_right_after_a_review_is_the_review() -> None:
+    """A review that failed with input queued: the session answers that input in the same turn,
+    and that answer is the model's own message, not the review (folded from the events alone)."""
+    from pycodex.protocol import events as ev
+    from pycodex.tui.state import UIState
+
+    state = UIState()
+    state.apply_all([ev.Event(id="1", msg=m) for m in (
+        ev.TaskStarted(),
+        ev.EnteredReviewMode(target=ev.UncommittedChangesTarget(), user_facing_hint="current changes"),
+        ev.ErrorEvent(message="stream disconnected"),
+        ev.ExitedReviewMode(review_output=None),
+        ev.UserMessageEvent(message="and also this"),
+        ev.AgentMessageDelta(delta="Sure"),
+        ev.AgentMessage(message="Sure, done."),
+        ev.TaskComplete(),
+    )])
+    review = next(x for x in state.cells if isinstance(x, c.ReviewResultCell))
+    assert review.text is None and review.hint == "current changes"
+    assert [x.text for x in state.cells if isinstance(x, c.AgentCell)] == ["Sure, done."]

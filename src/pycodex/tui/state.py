@@ -116,6 +116,8 @@ class UIState:
     def apply(self, event: ev.Event, update: Update) -> None:
         """Fold one event into the state."""
         msg = event.msg
+        if self._review is not None and not isinstance(msg, ev.AgentMessage):
+            self._review = None  # a review's answer comes right after its end, or not at all
         if isinstance(msg, ev.AgentMessageDelta):
             cell = self._agent or self._new(c.AgentCell(), update)
             self._agent = cell
