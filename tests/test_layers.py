@@ -48,7 +48,8 @@ LAYERS: dict[str, set[str]] = {
     "testing": {"protocol"},
     # Codex's JSON-RPC app-server: drives sessions through the Op/Event API only (no state,
     # no tasks, no turn loop of its own); only the CLI command that starts it imports it.
-    "app_server": {"protocol", "patch", "config", "rollout", "session"},
+    # `context` is pure: review items carry the review as review_format renders it.
+    "app_server": {"protocol", "patch", "config", "rollout", "session", "context"},
     # `pycodex mcp-server` (the `codex` / `codex-reply` tools over MCP): the same rule as the
     # app-server, conversations through the Op/Event API only; only its CLI command imports it.
     "mcp_server": {"protocol", "config", "rollout", "session"},
