@@ -21,6 +21,7 @@ BENCHES = [
     ("session listing and search at 10,000 sessions", "bench_store.py", [], ["--sessions", "2000"]),
     ("resume of a 50,000-item rollout", "bench_resume.py", ["--runs", "3"], ["--runs", "1"]),
     ("app-server: start to first turn, and a 20k-delta turn", "bench_app_server.py", ["--runs", "9"], ["--runs", "2"]),
+    ("batch: 100 tasks, --jobs 8, vs shell loops of exec", "bench_batch.py", [], ["--tasks", "20"]),
 ]
 # What "good" means for each ratio (pycodex / other): the target of issue #15, or None when
 # the ratio is information (a cost, or how far something is from the Python floor).

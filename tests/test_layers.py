@@ -48,16 +48,20 @@ LAYERS: dict[str, set[str]] = {
     "testing": {"protocol"},
     # Codex's JSON-RPC app-server: drives sessions through the Op/Event API only (no state,
     # no tasks, no turn loop of its own); only the CLI command that starts it imports it.
-    "app_server": {"protocol", "patch", "config", "rollout", "session"},
+    # `context` is pure: review items carry the review as review_format renders it.
+    "app_server": {"protocol", "patch", "config", "rollout", "session", "context"},
     # `pycodex mcp-server` (the `codex` / `codex-reply` tools over MCP): the same rule as the
     # app-server, conversations through the Op/Event API only; only its CLI command imports it.
     "mcp_server": {"protocol", "config", "rollout", "session"},
     # The interactive UI (textual): drives sessions through the Op/Event API only, like the
     # app-server; only the CLI commands that open it import it.
     "tui": {"protocol", "config", "rollout", "session"},
+    # `pycodex batch`: many sessions through the Op/Event API only (no state, no tasks, no
+    # turn loop of its own); only the CLI command imports it.
+    "batch": {"protocol", "config", "model", "session"},
     "cli": {"protocol", "shell_parse", "state", "context", "patch", "exec", "exec.safety",
             "exec.policy", "exec.sandbox.roots", "model", "config", "rollout", "mcp", "tools",
-            "tasks", "session", "testing", "app_server", "mcp_server", "tui"},
+            "tasks", "session", "testing", "app_server", "mcp_server", "tui", "batch"},
     # The package itself: a lazy façade over the session (`pycodex.Conversation`).
     "": {"session"},
 }

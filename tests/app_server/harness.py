@@ -175,3 +175,17 @@ def _settle(path: Path, quiet: float = 0.1, limit: float = 3.0) -> None:
             return
         last = size
         time.sleep(quiet)
+
+
+def start_review(client: Any, thread_id: str, target: dict[str, Any]) -> Any:
+    """review/start through the SDK's CodexClient, routed as the SDK routes turn/start (the SDK
+    has the generated types but no method for it): the turn's handle."""
+    from openai_codex.api import TurnHandle
+    from openai_codex.generated.v2_all import ReviewStartResponse
+
+    with client._router.pending_turn(thread_id) as cursors:
+        started = client.request("review/start", {"threadId": thread_id, "target": target},
+                                 response_model=ReviewStartResponse)
+        sub = client._router.prepare_turn(started.turn.id, thread_id, cursors, for_handle=True)
+    assert started.review_thread_id == thread_id
+    return TurnHandle(client, thread_id, started.turn.id, _subscription=sub)

@@ -201,3 +201,91 @@ def test_questions_to_the_user_as_on_codex(tmp_path: Path) -> None:
         our_output = srv.requests[1].body["input"][-1]["output"]
     assert ours == real and len(ours) == 1
     assert our_output == real_output == '{"answers":{"color":{"answers":["blue"]}}}'
+
+
+def _review_script(config: Any, ws: Path) -> dict[str, Any]:
+    """A review as an SDK user drives it: a refused target, a review of the uncommitted
+    changes, then a turn that asks about it."""
+    from openai_codex.client import CodexClient
+    from openai_codex.errors import CodexError
+    from openai_codex.generated.v2_all import ReviewStartResponse
+
+    from tests.app_server.harness import start_review
+
+    with CodexClient(config) as client:
+        client.initialize()
+        tid = client.thread_start({"cwd": str(ws), "approvalPolicy": "never", "model": "gpt-5.5",
+                                   "sandbox": "danger-full-access"}).thread.id
+        try:  # bad input: blank custom instructions
+            client.request("review/start", {"threadId": tid, "target": {"type": "custom", "instructions": " "}},
+                           response_model=ReviewStartResponse)
+            refused = None
+        except CodexError as e:
+            refused = getattr(e, "code", None)
+        result = start_review(client, tid, {"type": "uncommittedChanges"}).run()
+        later = client.turn_start(tid, "and now?")
+        client.wait_for_turn_completed(later.turn.id)
+    shown = [(i.root.type, getattr(i.root, "review", None) or getattr(i.root, "text", None))
+             for i in result.items if i.root.type in ("enteredReviewMode", "exitedReviewMode", "agentMessage")]
+    return {"refused": refused, "status": result.status.value, "final": result.final_response.replace(str(ws), "WS"),
+            "items": [(kind, text.replace(str(ws), "WS") if text else text) for kind, text in shown]}
+
+
+def _review_turns(ws: Path) -> list[sc.Turn]:
+    finding = {"title": "[P1] Keep x", "body": "Why:\nit matters", "confidence_score": 0.5, "priority": 1,
+               "code_location": {"absolute_file_path": str(ws / "a.py"), "line_range": {"start": 1, "end": 1}}}
+    answer = json.dumps({"findings": [finding], "overall_correctness": "patch is incorrect",
+                         "overall_explanation": "x changed.", "overall_confidence_score": 0.5})
+    return [sc.turn(sc.function_call("exec_command", {"cmd": "git diff"}, "c1"), sc.completed()),
+            sc.turn(sc.message(answer), sc.completed()),
+            sc.turn(sc.message("later answer"), sc.completed())]
+
+
+def _git_repo(ws: Path) -> Path:
+    import subprocess
+
+    ws.mkdir(parents=True)
+    for args in (["init", "-q", "-b", "main"], ["config", "user.email", "d@e"], ["config", "user.name", "D"]):
+        subprocess.run(["git", "-C", str(ws), *args], check=True)
+    (ws / "a.py").write_text("x = 1\n")
+    subprocess.run(["git", "-C", str(ws), "add", "a.py"], check=True)
+    subprocess.run(["git", "-C", str(ws), "commit", "-qm", "first"], check=True)
+    (ws / "a.py").write_text("x = 2\n")
+    return ws
+
+
+def test_review_start_as_on_codex(tmp_path: Path, v2schema: V2Schema) -> None:
+    """The same review on both servers: the same refusal code, the same review items and answer,
+    the same request to the reviewer, and the review in the next turn's request."""
+    codex_bin = codex_binary()
+    ws = _git_repo(tmp_path / "codex-ws")
+    with ScriptedModelServer(_review_turns(ws)) as srv:
+        flags = codex_config(srv.base_url)
+        os.makedirs(tmp_path / "codex-home")
+        config = CodexConfig(codex_bin=str(codex_bin), config_overrides=tuple(flags[1::2]), cwd=str(ws),
+                             env={"CODEX_HOME": str(tmp_path / "codex-home"), "MOCK_API_KEY": "k"})
+        real = _review_script(config, ws)
+        real_requests = [r.body for r in srv.requests]
+    ws = _git_repo(tmp_path / "py" / "ws")
+    with ScriptedModelServer(_review_turns(ws)) as srv:
+        home, _ = setup_home(tmp_path / "py", srv.base_url)
+        ours = _review_script(sdk_config(home, ws, tmp_path / "tap"), ws)
+        our_requests = [r.body for r in srv.requests]
+    assert ours == real
+    assert real["refused"] == -32600 and real["status"] == "completed"
+    assert [kind for kind, _ in real["items"]] == ["enteredReviewMode", "exitedReviewMode", "agentMessage"]
+    for requests in (real_requests, our_requests):
+        assert len(requests) == 3
+        assert _last_user_text(requests[0]) == _last_user_text(real_requests[0])
+        assert any("Keep x" in t for t in _texts(requests[2]))
+    sent, received = tapped(tmp_path / "tap")
+    v2schema.check_all(sent, received)
+
+
+def _texts(body: dict[str, Any]) -> list[str]:
+    return [c["text"] for i in body["input"] if i.get("type") == "message" for c in i["content"] if "text" in c]
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    return [c["text"] for i in body["input"] if i.get("type") == "message" and i["role"] == "user"
+            for c in i["content"] if "text" in c][-1]

@@ -125,3 +125,49 @@ def test_not_a_terminal_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "needs a terminal" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_review_a_commit_in_a_real_terminal(tmp_path: Path, term: Terminal,
+                                            model_server: ModelServerFactory) -> None:
+    """/review in a real git repository: the preset list, the commit picker with titles, the
+    review's banner and findings on screen, and the commit named in the reviewer's request."""
+    import json
+
+    from tests.tui.helpers import git
+
+    ws, home = tmp_path / "ws", tmp_path / "home"
+    ws.mkdir()
+    git(ws, "init", "-q", "-b", "main")
+    (ws / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    git(ws, "add", "calc.py")
+    git(ws, "commit", "-qm", "Add add")
+    (ws / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    git(ws, "commit", "-qam", "Break add")
+    sha = subprocess.run(["git", "-C", str(ws), "rev-parse", "HEAD"], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    finding = {"title": "[P0] add subtracts", "body": "It returns a - b.", "confidence_score": 0.9,
+               "priority": 0, "code_location": {"absolute_file_path": str(ws / "calc.py"),
+                                                "line_range": {"start": 2, "end": 2}}}
+    review = json.dumps({"findings": [finding], "overall_correctness": "patch is incorrect",
+                         "overall_explanation": "Break add breaks add.", "overall_confidence_score": 0.9})
+    srv = model_server([sc.turn(sc.message(review), sc.completed())])
+    write_config(home, srv.base_url)
+    term.start(pycodex_argv("-a", "never"), ws, pycodex_env(home))
+    term.wait_for("gpt-5.5")
+    term.type("/review")
+    term.keys("Enter")
+    term.wait_for("Review uncommitted changes")
+    term.keys("Down", "Down", "Enter")
+    screen = term.wait_for("Select a commit to review")
+    assert f"{sha[:7]}  Break add" in screen and "Add add" in screen
+    term.keys("Enter")
+    screen = term.wait_for("[P0] add subtracts")
+    assert f"Code review: commit {sha[:7]}: Break add" in screen
+    assert "calc.py:2-2" in screen and "It returns a - b." in screen and "Break add breaks add." in screen
+    term.keys("C-c")
+    time.sleep(0.2)
+    term.keys("C-c")
+    term.wait_for("EXITED=0")
+    assert "[P0] add subtracts" in term.scrollback()  # the review stays in scrollback
+    request = srv.requests[0].body["input"][-1]["content"][0]["text"]
+    assert f'commit {sha} ("Break add")' in request

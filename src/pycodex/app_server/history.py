@@ -85,6 +85,12 @@ class _Builder:
             (last.summary if isinstance(msg, ev.AgentReasoning) else last.content).append(msg.text)
         elif isinstance(msg, ev.ContextCompacted):
             self.add(w.ContextCompactionItem(id=self._id()))
+        elif isinstance(msg, ev.EnteredReviewMode):
+            self.add(w.EnteredReviewModeItem(id=self._id(), review=msg.user_facing_hint or ""))
+        elif isinstance(msg, ev.ExitedReviewMode):
+            from pycodex.context.review_format import render_review_text
+
+            self.add(w.ExitedReviewModeItem(id=self._id(), review=render_review_text(msg.review_output)))
 
     def response_item(self, item: Any) -> None:
         if isinstance(item, m.FunctionCall):

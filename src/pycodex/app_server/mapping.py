@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pycodex.app_server import wire as w
 from pycodex.app_server.history import HIDDEN_MESSAGE_PREFIX, turn_id_for
+from pycodex.context.review_format import render_review_text
 from pycodex.protocol import events as ev
 from pycodex.protocol.command_display import display_command
 from pycodex.protocol.goals import ThreadGoalCleared, ThreadGoalUpdated
@@ -100,6 +101,10 @@ class EventMapper:
         turn_id = turn_id_for(self.thread_id, self.turns_started + len(self._turn_of_sub))
         self._turn_of_sub[sub_id] = turn_id
         return turn_id
+
+    def release_turn(self, sub_id: str) -> None:
+        """Forget a reservation whose submission started no turn (a refused review)."""
+        self._turn_of_sub.pop(sub_id, None)
 
     def pending_turn(self) -> str | None:
         """A turn submitted and not started yet."""
@@ -415,6 +420,17 @@ class EventMapper:
     def _on_context_compacted(self, m: ev.ContextCompacted, _sub: str) -> list[Out]:
         key = self.new_id()
         return self._close_streams() + self._complete(key, w.ContextCompactionItem(id=key))
+
+    # ---- review mode -----------------------------------------------------------------------
+    def _on_entered_review_mode(self, m: ev.EnteredReviewMode, _sub: str) -> list[Out]:
+        key = self.new_id()
+        item = w.EnteredReviewModeItem(id=key, review=m.user_facing_hint or "")
+        return self._close_streams() + self._start(key, item) + self._complete(key)
+
+    def _on_exited_review_mode(self, m: ev.ExitedReviewMode, _sub: str) -> list[Out]:
+        key = self.new_id()
+        item = w.ExitedReviewModeItem(id=key, review=render_review_text(m.review_output))
+        return self._close_streams() + self._start(key, item) + self._complete(key)
 
     # ---- goals and questions to the user ----------------------------------------------------
     def goal_notification(self, m: ThreadGoalUpdated | ThreadGoalCleared) -> Notify:

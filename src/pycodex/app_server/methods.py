@@ -60,6 +60,7 @@ class Methods:
             "turn/start": (P.TurnStartParams, self.turn_start),
             "turn/steer": (P.TurnSteerParams, self.turn_steer),
             "turn/interrupt": (P.TurnInterruptParams, self.turn_interrupt),
+            "review/start": (P.ReviewStartParams, self.review_start),
             "model/list": (P.ModelListParams, self.model_list),
             "account/read": (P.GetAccountParams, self.account_read),
             "account/login/start": (P.LoginAccountParams, self.account_login_start),
@@ -385,6 +386,12 @@ class Methods:
         """Interrupt the running turn."""
         await self._loaded(p.thread_id).interrupt(p.turn_id)
         return {}
+
+    async def review_start(self, p: P.ReviewStartParams) -> Reply:
+        """Review `target` in a turn of the thread itself; a target the session refuses (no
+        repository, an unknown branch or commit, blank instructions) is an invalid request."""
+        turn, replied = await self._loaded(p.thread_id).start_review(p.target)
+        return Reply({"turn": turn.wire(), "reviewThreadId": p.thread_id}, replied)
 
     # ---- models and account --------------------------------------------------------------
     async def model_list(self, p: P.ModelListParams) -> dict[str, Any]:

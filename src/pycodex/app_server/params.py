@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, StrictStr, ValidationError
 
 from pycodex.app_server.wire import V2, UserInput
+from pycodex.protocol.events import ReviewTarget
 
 ApprovalPolicyName = Literal["untrusted", "on-request", "on-failure", "never"]
 SandboxModeName = Literal["read-only", "workspace-write", "danger-full-access"]
@@ -184,6 +185,17 @@ class ThreadGoalIdParams(V2):
 
     thread_id: StrictStr
     origin: Literal["user", "automatic"] | None = None
+
+
+# ---- review/start -------------------------------------------------------------------------
+
+
+class ReviewStartParams(V2):
+    """A review of `target` on the thread itself (Codex 0.169 knows only `inline` delivery)."""
+
+    thread_id: StrictStr
+    target: ReviewTarget
+    delivery: Literal["inline"] | None = None
 
 
 def field_error(e: ValidationError, data: Any = None) -> str:

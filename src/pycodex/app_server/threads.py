@@ -16,6 +16,7 @@ from pycodex.app_server.connection import ClientGone, Connection
 from pycodex.app_server.jsonrpc import INVALID_REQUEST, RpcError
 from pycodex.app_server.mapping import ApprovalAsk, EventMapper, Notify, Out, UserInputAsk
 from pycodex.app_server.params import TurnStartParams
+from pycodex.app_server.review import Refused, ReviewStarts, review_turn
 from pycodex.app_server.settings import TurnSettings, apply_turn_overrides, input_items
 from pycodex.protocol import events as ev
 from pycodex.protocol import ops
@@ -102,6 +103,7 @@ class ThreadHandle:
         self.goal: ThreadGoal | None = None  # as the session's events left it
         # Goal changes this server submitted, by submission id: answered by their event.
         self._goal_waiters: dict[str, asyncio.Future[tuple[ev.EventMsg, bool]]] = {}
+        self.reviews = ReviewStarts()  # review/start requests waiting for their verdict
 
     @property
     def id(self) -> str:
@@ -192,6 +194,28 @@ class ThreadHandle:
                 raise _not_active(turn_id, running)
             await self.conv.submit_with_id(self._sub_id(), ops.Interrupt())
 
+    # ---- reviews ---------------------------------------------------------------------------
+    async def start_review(self, target: ev.ReviewTarget) -> tuple[w.Turn, Callable[[], Awaitable[None]]]:
+        """Submit a review (a running turn is replaced, as Codex does) and wait for the session
+        to accept its target; returns its turn and what to run once the client has the reply.
+        A refused target raises the session's reason as an invalid request."""
+        if self.closed or self.conv.finished():
+            raise RpcError(INVALID_REQUEST, f"thread {self.id} is shutting down")
+        async with self._lock:
+            sub = self._sub_id()
+            turn_id = self.mapper.reserve_turn(sub)
+            pending = self.reviews.expect(sub)
+            await self.conv.submit_with_id(sub, ops.Review(review_request=ev.ReviewRequest(target=target)))
+        # Not under the lock: the pump may need it (a goal turn) before it reaches our events.
+        outcome = await pending.outcome
+        if isinstance(outcome, Refused):
+            self.mapper.release_turn(sub)
+            raise RpcError(INVALID_REQUEST, outcome.message)
+
+        async def replied() -> None:
+            pending.replied.set()
+        return review_turn(turn_id, outcome.hint), replied
+
     # ---- goals -----------------------------------------------------------------------------
     async def change_goal(self, op: ops.SetThreadGoal | ops.ClearThreadGoal) -> tuple[ev.EventMsg, bool]:
         """Submit a goal change and wait for its answer: the updated/cleared event or an error
@@ -263,17 +287,23 @@ class ThreadHandle:
                     return
                 if self._goal_event(event):
                     continue
-                outs = self.mapper.map(event)
-                await self._send(outs)
-                for out in outs:
-                    if isinstance(out, Notify) and out.method == "turn/completed":
-                        await self._after_turn(out.params["turn"]["status"])
+                held = await self.reviews.take(event)
+                for one in [event] if held is None else held:
+                    await self._map(one)
         except Exception:  # the pump must not die silently: the client would wait forever
             log.exception("thread %s: event pump failed", self.id)
         finally:
+            self.reviews.fail_all(f"thread {self.id} has shut down")
             for fut in self._goal_waiters.values():
                 if not fut.done():
                     fut.set_exception(RpcError(INVALID_REQUEST, f"thread {self.id} has shut down"))
+
+    async def _map(self, event: ev.Event) -> None:
+        outs = self.mapper.map(event)
+        await self._send(outs)
+        for out in outs:
+            if isinstance(out, Notify) and out.method == "turn/completed":
+                await self._after_turn(out.params["turn"]["status"])
 
     async def _send(self, outs: list[Out]) -> None:
         for out in outs:
@@ -320,6 +350,7 @@ class ThreadHandle:
         if self.closed:
             return
         self.closed = True
+        self.reviews.fail_all(f"thread {self.id} is shutting down")  # the pump must not wait
         if not self.conv.finished():
             await self.conv.submit_with_id(self._sub_id(), ops.Shutdown())
         if self._pump is not None:

@@ -236,6 +236,27 @@ class ContextCompactionItem(Sent):
     type: Literal["contextCompaction"] = "contextCompaction"
 
 
+# ---- review mode: the start and end of a review (review/start), each with its text ---------
+
+
+@dataclass
+class EnteredReviewModeItem(Sent):
+    """A review began; `review` names what it looks at (the user-facing hint)."""
+
+    id: str
+    review: str
+    type: Literal["enteredReviewMode"] = "enteredReviewMode"
+
+
+@dataclass
+class ExitedReviewModeItem(Sent):
+    """A review ended; `review` is the review as rendered for the user."""
+
+    id: str
+    review: str
+    type: Literal["exitedReviewMode"] = "exitedReviewMode"
+
+
 ThreadItem = (
     UserMessageItem
     | AgentMessageItem
@@ -246,6 +267,8 @@ ThreadItem = (
     | WebSearchItem
     | ImageViewItem
     | ContextCompactionItem
+    | EnteredReviewModeItem
+    | ExitedReviewModeItem
 )
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pycodex.cli.exec_cmd import ExecOptions
-from pycodex.protocol.policies import AskForApproval, SandboxMode
 
 if TYPE_CHECKING:
     from pycodex.config.config import Config
     from pycodex.protocol.events import ReviewTarget
     from pycodex.session.codex import InitialHistory
+    from pycodex.session.headless import HeadlessFlags
 
 
 def end_startup_gc_pause() -> None:
@@ -74,26 +74,24 @@ def _read_prompt(opts: ExecOptions) -> str | None:
     raise ExecError("no prompt provided: pass PROMPT, or '-' to read it from stdin")
 
 
-def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
-    from pycodex.config.config import CliOverrides, ConfigError, load_config
-    from pycodex.config.home import ensure_home
+def _flags(opts: ExecOptions) -> HeadlessFlags:
+    """The flags `exec` shares with the other headless surfaces."""
+    from pycodex.session.headless import HeadlessFlags
 
-    sandbox = opts.sandbox
-    approval = opts.approval
-    if opts.full_auto:
-        sandbox = sandbox or SandboxMode.WORKSPACE_WRITE
-    if opts.yolo:
-        sandbox, approval = SandboxMode.DANGER_FULL_ACCESS, AskForApproval.NEVER
-    cli = CliOverrides(
-        model=opts.model,
-        cwd=opts.cd,
-        approval_policy=approval,
-        sandbox_mode=sandbox,
-        model_provider="ollama" if opts.oss else None,
-        profile=opts.profile,
-        add_dirs=opts.add_dir,
-        raw=opts.config,
+    return HeadlessFlags(
+        model=opts.model, config=list(opts.config), profile=opts.profile, sandbox=opts.sandbox,
+        approval=opts.approval, full_auto=opts.full_auto, yolo=opts.yolo,
+        add_dir=list(opts.add_dir), oss=opts.oss, ephemeral=opts.ephemeral,
     )
+
+
+def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
+    from pycodex.config.config import ConfigError, load_config
+    from pycodex.config.home import ensure_home
+    from pycodex.session.headless import headless_overrides, make_headless
+
+    flags = _flags(opts)
+    cli = headless_overrides(flags, opts.cd)
     initial = None
     try:
         config = load_config(cli)
@@ -103,14 +101,11 @@ def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
             if opts.model is None and recorded_model:
                 cli.model = recorded_model
                 config = load_config(cli)
+        for warning in config.warnings:  # once per run, from the config actually used
+            print(warning, file=sys.stderr)
+        make_headless(config, flags)  # exec cannot ask anyone
     except ConfigError as e:  # -c syntax errors are ConfigErrors too
         raise ExecError(str(e)) from e
-    for warning in config.warnings:  # once per run, from the config actually used
-        print(warning, file=sys.stderr)
-    if approval is None and not _configured(config, "approval_policy", opts):
-        config.approval_policy = AskForApproval.NEVER  # exec cannot ask anyone
-    config.ephemeral = opts.ephemeral
-    config.can_ask_user = False  # exec has nobody to ask: requests are declined, never waited on
     if not config.cwd.is_dir():
         raise ExecError(f"working directory {config.cwd} does not exist")
     if not opts.skip_git_repo_check:
@@ -122,18 +117,6 @@ def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
             )
     _check_api_key(config)
     return config, initial
-
-
-def _configured(config: Config, key: str, opts: ExecOptions) -> bool:
-    from pycodex.config.config import load_toml
-
-    if any(c.split("=", 1)[0].strip() == key for c in opts.config):
-        return True
-    table = load_toml(config.home / "config.toml")
-    if key in table:
-        return True
-    prof = opts.profile or table.get("profile")
-    return bool(prof and key in (table.get("profiles", {}).get(prof) or {}))
 
 
 def _check_api_key(config: Config) -> None:

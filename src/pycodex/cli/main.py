@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "mcp-server": ("pycodex.cli.mcp_server_cmd", "mcp_server_command"),
     "resume": ("pycodex.cli.tui_cmd", "resume_command"),
     "mcp": ("pycodex.cli.mcp_cmd", "mcp_group"),
+    "batch": ("pycodex.cli.batch_cmd", "batch_command"),
 }
 # Subcommands that take the root's flags (the interactive UI's).
 TAKES_ROOT_FLAGS = {"resume", "prompt"}

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,12 +60,19 @@ def _json_error(message: str, kind: str = "server_error") -> str:
     return json.dumps({"error": {"message": message, "type": kind}})
 
 
+# Picks the answer to one model request from the request itself (None: the next queued turn),
+# so many conversations can share one server whatever order their requests arrive in.
+Responder = Callable[[RecordedRequest], Turn | None]
+
+
 class ScriptedModelServer:
     """`with ScriptedModelServer([turn(...), ...]) as srv:` then point a provider at srv.base_url."""
 
     def __init__(
-        self, scenario: list[Turn] | None = None, port: int = 0, repeat: bool = False
+        self, scenario: list[Turn] | None = None, port: int = 0, repeat: bool = False,
+        responder: Responder | None = None,
     ) -> None:
+        self._responder = responder
         prepared = [_Prepared(t) for t in scenario or []]
         self._queue: list[_Prepared] = list(prepared)
         self._script = prepared if repeat else []  # replayed when the queue runs dry
@@ -202,7 +210,8 @@ class ScriptedModelServer:
                 body = json.loads(req.body)
             except ValueError:
                 body, parsed = req.body.decode("utf-8", errors="replace"), False
-        self._record(RecordedRequest(req.method, req.path, req.headers, body, req.query))
+        recorded = RecordedRequest(req.method, req.path, req.headers, body, req.query)
+        self._record(recorded)
         keep = req.keep_alive
         path = req.path.rstrip("/")
         is_model_path = path.endswith("/responses") or path.endswith("/chat/completions")
@@ -220,7 +229,8 @@ class ScriptedModelServer:
             return await self._plain(writer, 400, _json_error(
                 "scripted model server: the request body is not JSON", "invalid_request_error"),
                 keep=keep)
-        prepared = self._next()
+        chosen = self._responder(recorded) if self._responder is not None else None
+        prepared = _Prepared(chosen) if chosen is not None else self._next()
         if prepared is None:
             served = sum(1 for r in self.requests if r.method == "POST")
             return await self._plain(writer, 500, _json_error(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -262,6 +263,56 @@ class DiffView(StaticCellView):
         return Text.assemble((self.cell.title, "bold"), "\n", body)
 
 
+class ReviewStartView(StaticCellView):
+    """The banner of a review that began."""
+
+    def render_cell(self) -> Text:
+        """» Code review: <what>."""
+        assert isinstance(self.cell, c.ReviewStartCell)
+        return Text.assemble(("» ", "bold magenta"), ("Code review: ", "bold"), self.cell.hint)
+
+
+# A finding's priority (0 is the most urgent) → how its title is drawn.
+PRIORITY_STYLES = ("bold red", "red", "yellow", "dim")
+
+
+class ReviewResultView(StaticCellView):
+    """A finished review: the overall explanation, then each finding with where it is."""
+
+    def render_cell(self) -> Text:
+        """The result (or why there is none)."""
+        assert isinstance(self.cell, c.ReviewResultCell)
+        cell = self.cell
+        out = cell.output
+        explanation = out.overall_explanation.strip() if out else ""
+        if out is None and cell.text is None:
+            return Text.assemble(("■ ", "yellow"), ("Code review ended before the reviewer answered: ", "yellow"),
+                                 cell.hint)
+        text = Text.assemble(("« ", "bold magenta"), ("Code review finished: ", "bold"), cell.hint)
+        if explanation or (out and out.findings):
+            if explanation:
+                text.append("\n" + explanation)
+            for finding in out.findings if out else []:
+                style = PRIORITY_STYLES[min(max(finding.priority, 0), len(PRIORITY_STYLES) - 1)]
+                text.append("\n\n• ", style=style)
+                text.append(finding.title, style=style)
+                text.append(f"  {_location(finding, cell.cwd)}", style="cyan")
+                for line in finding.body.rstrip("\n").split("\n"):
+                    text.append(f"\n  {line.rstrip()}")
+        elif cell.text:
+            text.append("\n" + cell.text)
+        return text
+
+
+def _location(finding: ev.ReviewFinding, cwd: Path | None) -> str:
+    """`path:start-end`, the path relative to cwd when it lies beneath it."""
+    loc = finding.code_location
+    path = loc.absolute_file_path
+    if cwd is not None and path.is_relative_to(cwd):
+        path = path.relative_to(cwd)
+    return f"{path}:{loc.line_range.start}-{loc.line_range.end}"
+
+
 VIEWS: dict[type[c.Cell], type[CellView]] = {
     c.UserCell: UserView,
     c.AgentCell: AgentView,
@@ -272,6 +323,8 @@ VIEWS: dict[type[c.Cell], type[CellView]] = {
     c.ErrorCell: ErrorView,
     c.InfoCell: InfoView,
     c.DiffCell: DiffView,
+    c.ReviewStartCell: ReviewStartView,
+    c.ReviewResultCell: ReviewResultView,
 }
 
 

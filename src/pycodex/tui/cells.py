@@ -114,6 +114,24 @@ class DiffCell(Cell):
     diff: str = ""
 
 
+@dataclass(eq=False)
+class ReviewStartCell(Cell):
+    """A code review began: what it looks at."""
+
+    hint: str = ""
+
+
+@dataclass(eq=False)
+class ReviewResultCell(Cell):
+    """A code review ended: its structured findings, and the review as one text (the answer
+    that follows the end; None until it arrives, and for a review that did not finish)."""
+
+    hint: str = ""
+    output: ev.ReviewOutputEvent | None = None
+    text: str | None = None
+    cwd: Path | None = None  # findings under it are shown relative to it
+
+
 def diff_lines(changes: dict[Path, ev.FileChange]) -> list[str]:
     """A patch's changes as unified-diff-style lines (each file's header, then its lines)."""
     out: list[str] = []
@@ -155,6 +173,8 @@ def error_hint(info: ev.CodexErrorInfo | None, message: str) -> str:
         ev.CodexErrorInfo.SANDBOX_ERROR:
             "The sandbox failed: check `pycodex sandbox` or pick other /approvals.",
     }
+    if message.startswith("cannot review"):  # the session refused a review's target
+        return "Pick another target with /review."
     if info is not None and info in hints:
         return hints[info]
     if message.startswith("session stopped"):

@@ -202,6 +202,12 @@ async def _mention(app: PycodexApp, args: str) -> None:
     app.composer.focus()
 
 
+async def _review(app: PycodexApp, args: str) -> None:
+    from pycodex.tui.review_flow import open_review
+
+    open_review(app, args)
+
+
 async def _init(app: PycodexApp, args: str) -> None:
     target = app.state.cwd / "AGENTS.md"
     if await asyncio.to_thread(target.exists):
@@ -222,4 +228,5 @@ HANDLERS = {
     "compact": _compact,
     "mention": _mention,
     "init": _init,
+    "review": _review,
 }

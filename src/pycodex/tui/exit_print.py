@@ -49,6 +49,11 @@ def _print_cell(console: Console, cell: c.Cell) -> None:
         console.print(Text(f"error: {cell.message}", style="red"))
     elif isinstance(cell, c.InfoCell):
         console.print(Text(cell.text, style="dim"))
+    elif isinstance(cell, c.ReviewStartCell):
+        console.print(Text(f"» Code review: {cell.hint}", style="bold"))
+    elif isinstance(cell, c.ReviewResultCell):
+        console.print(Text(f"« Code review finished: {cell.hint}", style="bold"))
+        console.print(Text(cell.text or "(the review ended before the reviewer answered)"))
     else:
         return
     console.print()

@@ -1,4 +1,5 @@
-"""A modal list to pick from, filtered as you type (sessions, models, efforts, presets)."""
+"""Modal screens: a list to pick from, filtered as you type (sessions, models, efforts,
+presets), and a line of text to type (custom review instructions)."""
 
 from __future__ import annotations
 
@@ -102,3 +103,47 @@ def static_loader(items: list[tuple[str, str]]) -> Loader:
         return [(label, value) for label, value in items if q in label.lower()]
 
     return load
+
+
+class TextPromptScreen(ModalScreen[str | None]):
+    """One line of text: Enter submits it (blank text is refused with a note), Esc cancels."""
+
+    DEFAULT_CSS = """
+    TextPromptScreen { align: center middle; }
+    TextPromptScreen > Vertical { width: 90%; max-width: 110; height: auto;
+                                  border: round $primary; padding: 0 1; background: $surface; }
+    TextPromptScreen .hint { color: $text-muted; }
+    TextPromptScreen .problem { color: $warning; }
+    """
+
+    def __init__(self, title: str, placeholder: str, *, blank: str = "type something first") -> None:
+        super().__init__()
+        self._title = title
+        self._placeholder = placeholder
+        self._blank = blank
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title, classes="title")
+            yield Input(placeholder=self._placeholder)
+            yield Static("", classes="problem")
+            yield Static("enter submit · esc cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        """Typing goes to the field."""
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: the text, unless it is blank (then say so and stay)."""
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self.query_one(".problem", Static).update(self._blank)
+            return
+        self.dismiss(text)
+
+    def on_key(self, event: events.Key) -> None:
+        """Esc cancels."""
+        if event.key == "escape":
+            event.stop()
+            self.dismiss(None)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Name → what it does, in the order the popup lists them. `/review` joins once review mode
-# exists.
+# Name → what it does, in the order the popup lists them.
 COMMANDS: dict[str, str] = {
     "model": "choose the model and reasoning effort",
     "approvals": "choose what pycodex may do without asking",
+    "review": "review changes: uncommitted, against a branch, a commit, or custom",
     "new": "start a new session",
     "resume": "continue a recorded session",
     "init": "create an AGENTS.md file with instructions for the model",

@@ -72,7 +72,9 @@ class UIState:
     approvals: list[PendingApproval] = field(default_factory=list)
     cells: list[c.Cell] = field(default_factory=list)
     shut_down: bool = False
+    reviewing: str | None = None  # what the running review looks at
     _agent: c.AgentCell | None = None
+    _review: c.ReviewResultCell | None = None  # an ended review whose answer is still to come
     _reasoning: c.ReasoningCell | None = None
     _execs: dict[str, c.ExecCell] = field(default_factory=dict)
     _patches: dict[str, c.PatchCell] = field(default_factory=dict)
@@ -114,6 +116,8 @@ class UIState:
     def apply(self, event: ev.Event, update: Update) -> None:
         """Fold one event into the state."""
         msg = event.msg
+        if self._review is not None and not isinstance(msg, ev.AgentMessage):
+            self._review = None  # a review's answer comes right after its end, or not at all
         if isinstance(msg, ev.AgentMessageDelta):
             cell = self._agent or self._new(c.AgentCell(), update)
             self._agent = cell
@@ -164,6 +168,11 @@ class UIState:
                 self._close_streams(update)
                 self.queued = max(0, self.queued - 1) if self.running else 0
                 self._new(c.UserCell(text=msg.message), update)
+        elif isinstance(msg, ev.AgentMessage) and self._review is not None:
+            # The answer after a review is the review itself: its cell shows it once.
+            self._review.text = msg.message
+            update.touch(self._review)
+            self._review = self._agent = None
         elif isinstance(msg, ev.AgentMessage):
             cell = self._agent
             if cell is None:
@@ -212,6 +221,15 @@ class UIState:
             self._new(c.InfoCell(text=msg.message, tone="warning"), update)
         elif isinstance(msg, ev.BackgroundEvent):
             self._new(c.InfoCell(text=msg.message, tone="dim"), update)
+        elif isinstance(msg, ev.EnteredReviewMode):
+            self._close_streams(update)
+            self.reviewing = msg.user_facing_hint or "the changes"
+            self._new(c.ReviewStartCell(hint=self.reviewing), update)
+        elif isinstance(msg, ev.ExitedReviewMode):
+            self._close_streams(update)
+            result = c.ReviewResultCell(hint=self.reviewing or "", output=msg.review_output, cwd=self.cwd)
+            self._review = self._new(result, update)
+            self.reviewing = None
         elif isinstance(msg, ev.ContextCompacted):
             self._new(c.InfoCell(text="Context compacted.", tone="dim"), update)
         elif isinstance(msg, ev.TokenCount):
@@ -268,6 +286,7 @@ class UIState:
     def _end_turn(self, update: Update, killed: bool = False) -> None:
         self._close_streams(update)
         self.running = False
+        self.reviewing = self._review = None
         self.turn_started = None
         self.queued = 0
         self.approvals.clear()  # the session denies what was still waiting

@@ -55,13 +55,14 @@ def status_text(state: UIState, width: int = 1000) -> Text:
 
 
 def working_text(state: UIState, tick: int, now: float | None = None) -> Text:
-    """⠋ Working (12s · esc to interrupt), and a hint when input is queued."""
+    """⠋ Working (12s · esc to interrupt) (or Reviewing <what>), and a hint when input is
+    queued."""
     if not state.running:
         return Text("")
     frame = SPINNER[tick % len(SPINNER)]
     out = Text.assemble(
         (f"{frame} ", "cyan"),
-        ("Working", "bold"),
+        (f"Reviewing {state.reviewing}" if state.reviewing else "Working", "bold"),
         (f" ({format_elapsed(state.elapsed(now))} · esc to interrupt)", "dim"),
     )
     if state.queued:

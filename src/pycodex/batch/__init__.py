@@ -1,0 +1,1 @@
+"""`pycodex batch`: many tasks, each a headless session in its own workspace (a surface)."""
