@@ -22,7 +22,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import ServerProcess, codex_binary, codex_config_args, pycodex_config, ratio
+from common import (
+    PYCODEX,
+    ServerProcess,
+    codex_binary,
+    codex_config_args,
+    print_floor,
+    pycodex_config,
+    python_floor,
+    ratio,
+)
 
 DELTAS = 20_000
 
@@ -145,7 +154,7 @@ def main() -> int:
             pycodex_config(home, srv.base_url)
             codex_home.mkdir()
             env = {**os.environ, "PYCODEX_HOME": str(home), "CODEX_HOME": str(codex_home), "MOCK_API_KEY": "k"}
-            tools = [("pycodex", [sys.executable, "-m", "pycodex.cli.main", "app-server", "--listen", "stdio://"])]
+            tools = [("pycodex", [*PYCODEX, "app-server", "--listen", "stdio://"])]
             if codex:
                 tools.append(("codex", [str(codex), *codex_config_args(srv.base_url), "app-server",
                                         "--listen", "stdio://"]))
@@ -155,6 +164,10 @@ def main() -> int:
                     if i > 0:  # the first round warms caches
                         results[label].append(res)
     report(results)
+    print()
+    print_floor(python_floor("answer"), "one answer's request and stream")
+    print(f"Python floor, stdlib client ({DELTAS:,} deltas): "
+          f"{python_floor(f'deltas:{DELTAS}')['stdlib client']:.3f} s")
     return 0
 
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import codex_native, ratio, run_timed, summary
+from common import BARE, PYCODEX, codex_native, ratio, run_timed, summary
 
 LINES, HUNKS = 100_000, 1_000
 
@@ -38,6 +38,7 @@ def main() -> int:
 
     native = codex_native()
     inproc: list[float] = []
+    bare: list[float] = []
     cli: list[float] = []
     cx: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,12 +51,14 @@ def main() -> int:
             apply_patch_text(patch, root)
             w_in = time.perf_counter() - t
             make(root)
-            w_cli, _ = run_timed([sys.executable, "-m", "pycodex.cli.main", "apply-patch"], cwd=root, stdin=patch.encode())
+            w_cli, _ = run_timed([*PYCODEX, "apply-patch"], cwd=root, stdin=patch.encode())
             if native:
                 make(root)
                 w_cx, _ = run_timed([str(root / "apply_patch")], cwd=root, stdin=patch.encode())
             assert "LINE 50 CHANGED" in (root / "big.txt").read_text()
+            w_bare, _ = run_timed(BARE)
             if i:
+                bare.append(w_bare)
                 inproc.append(w_in)
                 cli.append(w_cli)
                 if native:
@@ -63,6 +66,10 @@ def main() -> int:
     print(f"{HUNKS}-hunk patch on a {LINES}-line file")
     print(summary("pycodex in-process (plan + atomic commit)", inproc))
     print(summary("pycodex apply-patch process", cli))
+    # The Python floor: the interpreter's own start plus the work done in-process.
+    print(summary("Python floor, bare interpreter", bare))
+    print(f"Python floor, bare interpreter + in-process work: "
+          f"{statistics.median(bare) + statistics.median(inproc):.3f} s")
     if cx:
         print(summary("codex apply_patch process", cx))
         ratio("apply_patch_process_pycodex_vs_codex", statistics.median(cli) / statistics.median(cx))

@@ -1,7 +1,8 @@
-"""`exec --json` start-up and 20k-delta streaming: pycodex vs the real Codex CLI vs the parse floor.
+"""`exec --json` start-up and 20k-delta streaming: pycodex vs the real Codex CLI vs the Python floor.
 
-Runs are paired and alternating (pycodex, codex, floor, pycodex, ...) against the same scripted
-server on 127.0.0.1; prints medians, min–max and ratios. Usage:
+Runs are paired and alternating (pycodex, codex, floor, bare, pycodex, ...) against the same
+scripted server on 127.0.0.1; prints medians, min–max and ratios. The floor is a stdlib-only
+client sending the same request and parsing the same stream; bare is `python -c pass`. Usage:
 
     .venv/bin/python bench/bench_exec_cli.py [--runs 9] [--no-codex]
 """
@@ -15,11 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import ServerProcess, codex_binary, ratio, run_timed
+from common import BARE, PYCODEX, ServerProcess, codex_binary, ratio, run_timed, stdlib_client_argv
 
 
 def pycodex_cmd(ws: Path) -> list[str]:
-    return [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
+    return [*PYCODEX, "exec", "--json", "--skip-git-repo-check",
             "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), "say hello"]
 
 
@@ -38,16 +39,6 @@ def codex_cmd(binary: Path, ws: Path, base_url: str) -> list[str]:
     return [*argv, "say hello"]
 
 
-FLOOR = r"""
-import json, sys, httpx, httpx_sse
-with httpx.Client() as c:
-    with httpx_sse.connect_sse(c, "POST", sys.argv[1] + "/responses", json={"input": []}) as es:
-        n = 0
-        for sse in es.iter_sse():
-            json.loads(sse.data); n += 1
-"""
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=9)
@@ -60,7 +51,7 @@ def main() -> int:
         ws = Path(tmp) / "ws"
         ws.mkdir()
         for name, spec in scenarios.items():
-            per: dict[str, list[tuple[float, float]]] = {"pycodex": [], "codex": [], "floor": []}
+            per: dict[str, list[tuple[float, float]]] = {"pycodex": [], "codex": [], "floor": [], "bare": []}
             # The server runs in its own process so this one stays small: a forked child's
             # peak RSS would otherwise include ours.
             with ServerProcess(spec) as srv:
@@ -79,7 +70,8 @@ def main() -> int:
                     runs = [("pycodex", pycodex_cmd(ws))]
                     if codex:
                         runs.append(("codex", codex_cmd(codex, ws, srv.base_url)))
-                    runs.append(("floor", [sys.executable, "-c", FLOOR, srv.base_url]))
+                    runs.append(("floor", stdlib_client_argv(srv.base_url)))
+                    runs.append(("bare", BARE))
                     for label, argv in runs:
                         res = run_timed(argv, env)
                         if not warmup:
@@ -113,6 +105,8 @@ def report(results: dict[str, dict[str, list[tuple[float, float]]]]) -> None:
             key = name.replace(" ", "_").replace("20k", "twenty_k")
             ratio(f"{key}_wall_pycodex_vs_codex", py / cx)
             ratio(f"{key}_rss_pycodex_vs_codex", rss_py / rss_cx)
+            ratio(f"{key}_wall_floor_vs_codex", fl / cx)  # how close Python itself can get
+            line += f"; floor/codex wall = {fl / cx:.2f}x"
         ratio(f"{name.replace(' ', '_').replace('20k', 'twenty_k')}_wall_pycodex_vs_floor", py / fl)
         print(line)
 

@@ -16,8 +16,10 @@ from common import (
     ServerProcess,
     codex_binary,
     codex_exec_argv,
+    print_floor,
     pycodex_config,
     pycodex_exec_argv,
+    python_floor,
     ratio,
     run_timed,
     summary,
@@ -50,6 +52,7 @@ def main() -> int:
     py: list[float] = []
     cx: list[float] = []
     raw: list[float] = []
+    parse: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, ServerProcess("answer") as srv:
         ws, home, ch = Path(tmp) / "ws", Path(tmp) / "home", Path(tmp) / "ch"
         ws.mkdir()
@@ -65,6 +68,11 @@ def main() -> int:
             t = time.perf_counter()
             reconstruct_history(load_rollout(master).items, [])
             w_raw = time.perf_counter() - t
+            t = time.perf_counter()
+            with master.open("rb") as f:  # the floor: every line decoded by json, nothing else
+                for line in f:
+                    json.loads(line)
+            parse.append(time.perf_counter() - t)
             w_py, _ = run_timed(pycodex_exec_argv(ws, "resume", TID, "next"), env)
             if codex:
                 w_cx, _ = run_timed(codex_exec_argv(codex, ws, srv.base_url, "resume", TID, "next"), env)
@@ -79,6 +87,8 @@ def main() -> int:
         print(summary("codex exec resume", cx))
         ratio("resume_50k_pycodex_vs_codex", statistics.median(py) / statistics.median(cx))
     print(summary("pycodex load + rebuild history in-process", raw))
+    print(summary("Python floor, json.loads of every line in-process", parse))
+    print_floor(python_floor("answer"), "the one answer's request and stream")
     return 0
 
 

@@ -19,8 +19,10 @@ from common import (
     ServerProcess,
     codex_binary,
     codex_exec_argv,
+    print_floor,
     pycodex_config,
     pycodex_exec_argv,
+    python_floor,
     ratio,
     run_timed,
     summary,
@@ -62,6 +64,7 @@ def main() -> int:
         print(summary("codex 0.169", cx))
         ratio("tool_calls_pycodex_vs_codex", statistics.median(py) / statistics.median(cx))
     print(summary(f"floor ({N} bare `bash -c true` subprocesses)", floor))
+    print_floor(python_floor("answer"), "one model request and its stream; the turn makes 51")
     ratio("tool_calls_pycodex_vs_floor", statistics.median(py) / statistics.median(floor))
     return 0
 

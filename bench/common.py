@@ -23,6 +23,49 @@ subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "py
                check=False, stdout=subprocess.DEVNULL)
 
 
+# How a user's `pycodex` starts: the console script's entry module (`pycodex.cli.entry`), which
+# runs `apply-patch` without click and hands everything else to the click group.
+PYCODEX = [sys.executable, "-m", "pycodex.cli.entry"]
+
+
+# The Python floor every benchmark reports beside Codex: how far a path is from what Python
+# itself allows. BARE is the interpreter starting and stopping; STDLIB_CLIENT is a client using
+# only the standard library that sends the same request and parses the same SSE stream
+# (each event's JSON decoded), with nothing else.
+BARE = [sys.executable, "-c", "pass"]
+STDLIB_CLIENT = r"""
+import http.client, json, sys, urllib.parse
+url = urllib.parse.urlsplit(sys.argv[1] + "/responses")
+conn = http.client.HTTPConnection(url.hostname, url.port)
+conn.request("POST", url.path, body=b'{"input": []}', headers={"content-type": "application/json"})
+n = 0
+for line in conn.getresponse():  # the stream ends when the server closes it
+    if line.startswith(b"data:"):
+        json.loads(line[5:])
+        n += 1
+"""
+
+
+def stdlib_client_argv(base_url: str) -> list[str]:
+    """The stdlib-only floor client against `base_url`."""
+    return [sys.executable, "-c", STDLIB_CLIENT, base_url]
+
+
+def python_floor(spec: str, runs: int = 5) -> dict[str, float]:
+    """Median seconds of the bare interpreter and of the stdlib-only client against a server of
+    its own playing `spec` (so the benchmark's own scripted turns are not consumed)."""
+    with ServerProcess(spec) as srv:
+        bare = [run_timed(BARE)[0] for _ in range(runs)]
+        client = [run_timed(stdlib_client_argv(srv.base_url))[0] for _ in range(runs)]
+    return {"bare interpreter": statistics.median(bare), "stdlib client": statistics.median(client)}
+
+
+def print_floor(floor: dict[str, float], what: str) -> None:
+    """The floor lines of a report."""
+    for name, seconds in floor.items():
+        print(f"Python floor, {name}{' (' + what + ')' if name == 'stdlib client' else ''}: {seconds:.3f} s")
+
+
 def codex_binary() -> Path | None:
     """The real Codex CLI (installed into .cache/npm by scripts/setup-tests.sh), or None."""
     p = CACHE / "node_modules" / ".bin" / "codex"
@@ -92,7 +135,7 @@ def codex_config_args(base_url: str) -> list[str]:
 
 def pycodex_exec_argv(ws: Path, *args: str) -> list[str]:
     """`pycodex exec --json` with no sandbox, in `ws`."""
-    return [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
+    return [*PYCODEX, "exec", "--json", "--skip-git-repo-check",
             "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), *args]
 
 

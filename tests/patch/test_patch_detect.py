@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,15 @@ def test_cli_applies_from_stdin_and_fails_cleanly(tmp_path: Path) -> None:
     fail = subprocess.run(cmd, input=bad, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert fail.returncode == 1 and "Failed to find expected lines" in fail.stderr
     assert (tmp_path / "a.txt").read_text() == "x\n"
+
+
+def test_cli_stdin_not_utf8_is_one_line(tmp_path: Path) -> None:
+    """Bad input tried: bytes on stdin that are not UTF-8 (strict decoding) → one line, exit 1."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    for cmd in ([sys.executable, "-m", "pycodex.cli.main", "apply-patch"],
+                [sys.executable, "-m", "pycodex.cli.entry", "apply-patch"]):
+        run = subprocess.run(cmd, input=b"\xff\xfe*** Begin Patch\n", cwd=tmp_path, capture_output=True,
+                             env=env, check=False)
+        assert run.returncode == 1, run.stderr
+        assert run.stderr.decode() == "Error: the patch on stdin is not utf-8 text (byte 0)\n"
+        assert list(tmp_path.iterdir()) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -12,13 +11,6 @@ import click
 @click.argument("patch", required=False)
 def apply_patch_command(patch: str | None) -> None:
     """Apply an apply_patch-format patch; nothing changes unless all of it applies."""
-    from pycodex.patch.apply import PatchApplyError, apply_patch_text
-    from pycodex.patch.parser import PatchParseError
+    from pycodex.cli.apply_patch_run import run_apply_patch
 
-    text = patch if patch is not None else sys.stdin.read()
-    try:
-        summary = apply_patch_text(text, Path.cwd())
-    except (PatchParseError, PatchApplyError) as e:
-        click.echo(str(e), err=True)
-        sys.exit(1)
-    click.echo(summary, nl=False)
+    sys.exit(run_apply_patch(patch))

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pycodex.cli.exec_review import ReviewArgs
-from pycodex.protocol.policies import AskForApproval, SandboxMode
+from pycodex.protocol.modes import AskForApproval, SandboxMode
 
 
 @dataclass

@@ -7,16 +7,12 @@ instructions as PROMPT (`-` reads them from stdin): exactly one of these, as in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
-from pycodex.protocol.events import (
-    BaseBranchTarget,
-    CommitTarget,
-    CustomTarget,
-    ReviewTarget,
-    UncommittedChangesTarget,
-)
+if TYPE_CHECKING:  # the protocol's models load when a target is built, not for `exec --help`
+    from pycodex.protocol.events import ReviewTarget
 
 NOTHING_TO_REVIEW = (
     "nothing to review: pass --uncommitted, --base BRANCH, --commit SHA, or review "
@@ -50,6 +46,13 @@ class ReviewArgs:
 
     def target(self, instructions: str | None) -> ReviewTarget | None:
         """The target these flags (or the instructions) name; None when they name none."""
+        from pycodex.protocol.events import (
+            BaseBranchTarget,
+            CommitTarget,
+            CustomTarget,
+            UncommittedChangesTarget,
+        )
+
         if self.uncommitted:
             return UncommittedChangesTarget()
         if self.base is not None:

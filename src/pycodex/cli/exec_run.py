@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import signal
 import sys
@@ -16,6 +17,14 @@ if TYPE_CHECKING:
     from pycodex.protocol.events import ReviewTarget
     from pycodex.session.codex import InitialHistory
     from pycodex.session.headless import HeadlessFlags
+
+
+def end_startup_gc_pause() -> None:
+    """The session is up: what start-up built (modules, classes, the config, a resumed
+    history) lives until exit, so it leaves the cyclic collector's sight, which resumes for
+    what the turns allocate (see cli.entry.main, which paused it)."""
+    gc.freeze()
+    gc.enable()
 
 
 class ExecError(Exception):
@@ -143,6 +152,10 @@ def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | N
     loaded = load_rollout(path)
     if loaded.meta is None:
         raise ExecError(f"{path} is not a session rollout (no session_meta line)")
+    # The history lives as long as this process: moved out of the cyclic collector's sight,
+    # its tens of thousands of objects are not walked again by every full collection (even
+    # when the collector was not paused for start-up: `python -m pycodex.cli.main`).
+    gc.freeze()
     ctx = last_turn_context(loaded.items)
     model = ctx.model if ctx is not None else loaded.meta.model
     return InitialHistory(kind="resumed", rollout=loaded, rollout_path=path), model
@@ -194,6 +207,7 @@ async def _run(
     except Exception as e:
         print(f"Error: {e}", file=sys.stderr)
         return 1
+    end_startup_gc_pause()
     loop = asyncio.get_running_loop()
     stop_signal: int | None = None  # SIGINT / SIGTERM received: end like an interrupt
     pending: set[asyncio.Task[None]] = set()

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from pycodex.cli.tui_cmd import tui_options
+from pycodex.cli.root_flags import tui_options
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "exec": ("pycodex.cli.exec_cmd", "exec_command"),
@@ -75,7 +75,7 @@ def cli(ctx: click.Context, /, **flags: Any) -> None:
         flag = others[0].replace("_", "-")
         raise click.UsageError(f"--{flag} before the subcommand is only taken by the interactive "
                                "UI; put it after the subcommand's name")
-    from pycodex.cli.tui_cmd import root_options
+    from pycodex.cli.root_flags import root_options
 
     ctx.obj = {"config": config, "tui": root_options(flags)}
     if sub is None:

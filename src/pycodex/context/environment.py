@@ -13,12 +13,18 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from pycodex.protocol.models import Message, user_message
 from pycodex.protocol.policies import DangerFullAccess, SandboxPolicy, WorkspaceWrite
 
 ENV_OPEN = "<environment_context>"
+
+
+def escape(text: str) -> str:
+    """`&`, `<` and `>` as XML entities (as xml.sax.saxutils.escape, whose import pulls in
+    urllib.request, http.client and email: ~10 ms of every start)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
 USER_INSTRUCTIONS_OPEN = "<user_instructions>"
 
 

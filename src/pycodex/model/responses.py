@@ -97,18 +97,19 @@ def parse_item(raw: Any, where: str) -> ResponseItem | None:
     """A validated item; None for an item type we do not know (skipped, as Codex does)."""
     from pydantic import ValidationError
 
-    from pycodex.protocol.json import response_item_adapter
+    from pycodex.protocol.json import response_item_class_adapter
 
     if not isinstance(raw, dict):
         raise MalformedStreamError(f"malformed {where} event from the model server: no item object")
+    kind = raw.get("type")
+    adapter = response_item_class_adapter(kind) if isinstance(kind, str) else None
+    if adapter is None:
+        return None  # no type, or one we do not know
     try:
-        item: ResponseItem = response_item_adapter().validate_python(raw)
+        item: ResponseItem = adapter.validate_python(raw)
     except ValidationError as e:
-        errors = e.errors()
-        if any(err["type"] in ("union_tag_invalid", "union_tag_not_found") for err in errors):
-            return None
-        first = errors[0]
-        loc = ".".join(str(p) for p in first["loc"][1:]) or "item"
+        first = e.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "item"
         raise MalformedStreamError(
             f"malformed {raw.get('type')!r} item in {where} from the model server: "
             f"{loc}: {first['msg']}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,13 @@ from pycodex.patch.files import (
 from pycodex.patch.lines import file_style, join_lines, merge_block, neighbour_ending, split_lines
 from pycodex.patch.model import AddFile, DeleteFile, Hunk, Patch, UpdateChunk, UpdateFile
 from pycodex.patch.seek import seek_sequence
-from pycodex.protocol.events import AddFileChange, DeleteFileChange, FileChange, UpdateFileChange
+
+TYPE_CHECKING = False  # as in pycodex/__init__: the apply-patch process never imports typing
+if TYPE_CHECKING:
+    from pycodex.protocol.events import FileChange
+
+
+Replacement = tuple[int, int, list[str]]  # (start line, old length, new lines)
 
 
 class PatchApplyError(ValueError):
@@ -35,13 +40,43 @@ class _State:
     is_dir: bool = False
 
 
+@dataclass(frozen=True)
+class _Diff:
+    """An update's diff, made only when asked for."""
+
+    old_lines: list[str]
+    replacements: list[Replacement]
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One file's change before it becomes the protocol's FileChange."""
+
+    kind: str  # "add" | "delete" | "update"
+    content: str | _Diff
+    move_path: Path | None = None
+
+    def build(self) -> FileChange:
+        """The protocol's FileChange (an update's diff is computed here)."""
+        from pycodex.protocol.events import AddFileChange, DeleteFileChange, UpdateFileChange
+
+        if isinstance(self.content, _Diff):
+            diff = diff_from_replacements(self.content.old_lines, self.content.replacements)
+            return UpdateFileChange(unified_diff=diff, move_path=self.move_path)
+        if self.kind == "add":
+            return AddFileChange(content=self.content)
+        return DeleteFileChange(content=self.content)
+
+
 @dataclass
 class PatchPlan:
     """A fully resolved patch: final contents of every file it touches."""
 
     cwd: Path
     files: dict[Path, _State] = field(default_factory=dict)
-    changes_: dict[Path, FileChange] = field(default_factory=dict)
+    # What each file's change will say, built on demand by `changes()`: the `apply-patch`
+    # process never asks, so it neither diffs nor imports the protocol's types.
+    changes_: dict[Path, _Change] = field(default_factory=dict)
     summary_lines: list[str] = field(default_factory=list)
     resolved_cwd: Path = field(init=False)  # as seen at plan time: messages name paths against it
 
@@ -50,7 +85,7 @@ class PatchPlan:
 
     def changes(self) -> dict[Path, FileChange]:
         """Per-file changes for events and approvals (resolved paths)."""
-        return dict(self.changes_)
+        return {path: change.build() for path, change in self.changes_.items()}
 
     def affected_paths(self) -> list[Path]:
         """Every resolved path written or deleted (move destinations included)."""
@@ -107,7 +142,7 @@ def _plan_hunk(plan: PatchPlan, hunk: Hunk, n: int) -> None:
         if _is_dir(st):
             raise PatchApplyError(f"hunk {n}: cannot add {hunk.path}: it is a directory")
         st.current = hunk.contents.encode("utf-8")
-        plan.changes_[path] = AddFileChange(content=hunk.contents)
+        plan.changes_[path] = _Change("add", hunk.contents)
         plan.summary_lines.append(f"A {hunk.path}")
     elif isinstance(hunk, DeleteFile):
         path = _resolve(plan.cwd, hunk.path)
@@ -116,7 +151,7 @@ def _plan_hunk(plan: PatchPlan, hunk: Hunk, n: int) -> None:
             raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: it is a directory")
         if st.current is None:
             raise PatchApplyError(f"hunk {n}: cannot delete {hunk.path}: no such file")
-        plan.changes_[path] = DeleteFileChange(content=st.current.decode("utf-8", "replace"))
+        plan.changes_[path] = _Change("delete", st.current.decode("utf-8", "replace"))
         st.current = None
         plan.summary_lines.append(f"D {hunk.path}")
     else:
@@ -136,7 +171,7 @@ def _plan_update(plan: PatchPlan, hunk: UpdateFile, n: int) -> None:
         raise PatchApplyError(f"hunk {n}: cannot update {hunk.path}: not UTF-8 text") from e
     new_text, old_lines, replacements = _apply_chunks(text, hunk.chunks, hunk.path, n)
     new_bytes = new_text.encode("utf-8")
-    diff = diff_from_replacements(old_lines, replacements)
+    diff = _Diff(old_lines, replacements)
     if hunk.move_path:
         dest = _resolve(plan.cwd, hunk.move_path)
         dst = _state(plan, dest)
@@ -146,15 +181,12 @@ def _plan_update(plan: PatchPlan, hunk: UpdateFile, n: int) -> None:
         dst.mode = st.mode
         if dest != path:
             st.current = None
-        plan.changes_[path] = UpdateFileChange(unified_diff=diff, move_path=dest)
+        plan.changes_[path] = _Change("update", diff, dest)
         plan.summary_lines.append(f"M {hunk.move_path}")
     else:
         st.current = new_bytes
-        plan.changes_[path] = UpdateFileChange(unified_diff=diff)
+        plan.changes_[path] = _Change("update", diff)
         plan.summary_lines.append(f"M {hunk.path}")
-
-
-Replacement = tuple[int, int, list[str]]  # (start line, old length, new lines)
 
 
 def apply_chunks(text: str, chunks: tuple[UpdateChunk, ...], display: str, n: int) -> str:
@@ -263,6 +295,8 @@ def diff_from_replacements(old: list[str], replacements: list[Replacement], cont
 
 def unified_diff(old: str, new: str) -> str:
     """Hunks only (`@@ -a,b +c,d @@` ...), as Codex puts in FileChange."""
+    import difflib  # not on the `apply-patch` process's path
+
     body = list(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), n=3))
     return "".join(line if line.endswith("\n") else line + "\n" for line in body[2:])
 

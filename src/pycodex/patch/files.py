@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +57,7 @@ def _atomic_write(dir_fd: int, name: str, data: bytes, mode: int | None) -> None
 
 def _create_temp(dir_fd: int, name: str) -> tuple[int, str]:
     for _ in range(100):
-        tmp = f".{name}.{secrets.token_hex(4)}.pycodex-tmp"
+        tmp = f".{name}.{os.urandom(4).hex()}.pycodex-tmp"
         try:
             return os.open(tmp, _TEMP_FLAGS, 0o600, dir_fd=dir_fd), tmp
         except FileExistsError:

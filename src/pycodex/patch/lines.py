@@ -15,7 +15,6 @@ Rules for the endings of lines a patch writes (pure functions, no I/O):
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 LF, CRLF = "\n", "\r\n"
@@ -80,6 +79,13 @@ def merge_block(
     context line may differ in whitespace or quotes: it is not rewritten); `above` is the
     ending of the file's line before the block ("" at the top).
     """
+    uniform = _uniform_ending(matched_endings)
+    if uniform and (above in (NONE, uniform)) and list(matched) == list(old):
+        # Found exactly, one ending throughout: every rule below gives that ending, so the
+        # diff of the block is not needed (most chunks of a real patch).
+        return list(new), [uniform] * len(new)
+    import difflib  # only here: the `apply-patch` process rarely needs it
+
     out: list[str] = []
     ends: list[str] = []
     ops = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
@@ -101,6 +107,12 @@ def merge_block(
                 ending = matched_endings[i1] if i1 < len(matched_endings) else style
             ends.extend([ending or style] * (j2 - j1))
     return out, ends
+
+
+def _uniform_ending(endings: Sequence[str]) -> str:
+    """The one ending every line has, or "" when they differ or one is unterminated."""
+    first = endings[0] if endings else NONE
+    return first if first and endings.count(first) == len(endings) else NONE
 
 
 def join_lines(lines: Sequence[str], endings: list[str], style: str) -> str:

@@ -10,22 +10,9 @@ from pydantic import Field
 
 from pycodex.protocol.base import WireModel
 
-
-class AskForApproval(StrEnum):
-    """When the user is asked before a command runs."""
-
-    UNTRUSTED = "untrusted"
-    ON_FAILURE = "on-failure"
-    ON_REQUEST = "on-request"
-    NEVER = "never"
-
-
-class SandboxMode(StrEnum):
-    """The config/CLI name of a sandbox policy."""
-
-    READ_ONLY = "read-only"
-    WORKSPACE_WRITE = "workspace-write"
-    DANGER_FULL_ACCESS = "danger-full-access"
+# Declared without pydantic (the CLI's flags need them first); re-exported here.
+from pycodex.protocol.modes import AskForApproval as AskForApproval
+from pycodex.protocol.modes import SandboxMode as SandboxMode
 
 
 class DangerFullAccess(WireModel):

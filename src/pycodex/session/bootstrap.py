@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pycodex.config.config import Config
     from pycodex.mcp.manager import McpConnectionManager
     from pycodex.session.codex import InitialHistory
+    from pycodex.session.event_channel import EventChannel
     from pycodex.session.turn_context import TurnContext
 
 
@@ -32,7 +33,7 @@ async def bootstrap_session(
     config: Config,
     conversation_id: str,
     initial: InitialHistory,
-    tx_event: asyncio.Queue[Event],
+    tx_event: EventChannel[Event],
 ) -> tuple[Session, TurnContext, SessionConfigured, list[str]]:
     """Build services and history; returns the session, its context and the first event."""
     from pycodex.exec.manager import ProcessManager

@@ -24,6 +24,7 @@ from pycodex.protocol.events import (
 )
 from pycodex.protocol.models import ResponseItem
 from pycodex.protocol.policies import ReviewDecision
+from pycodex.session.event_channel import EventChannel
 from pycodex.session.session import Session, SessionStopped
 from pycodex.state import TaskKind
 
@@ -55,7 +56,7 @@ class Codex:
         self.conversation_id = conversation_id
         self._ids = itertools.count()
         self._tx_sub: asyncio.Queue[ops.Submission] = asyncio.Queue(SUBMISSION_CHANNEL_CAPACITY)
-        self._rx_event: asyncio.Queue[Event] = asyncio.Queue()
+        self._rx_event: EventChannel[Event] = EventChannel()
         self._loop_task: asyncio.Task[None] | None = None
         self.session: Session | None = None
         self.initial_turn_context: TurnContext | None = None

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pycodex.context.diff_tracker import TurnDiffTracker
+from pycodex.protocol.base import trusted_factory
 from pycodex.protocol.events import (
     ApplyPatchApprovalRequest,
     ErrorEvent,
@@ -48,6 +49,7 @@ from pycodex.state.goals import GoalChange
 
 if TYPE_CHECKING:
     from pycodex.rollout.recorder import RolloutItem
+    from pycodex.session.event_channel import EventChannel
     from pycodex.session.services import SessionServices
     from pycodex.session.turn_context import TurnContext
 
@@ -60,11 +62,14 @@ class SessionStopped(Exception):
     """The session can no longer record its work (e.g. the rollout cannot be written)."""
 
 
+_event = trusted_factory(Event, "id", "msg")  # the envelope of every delta
+
+
 class Session:
     """Orchestrates tasks, approvals, interrupts and events; holds no loose state."""
 
     def __init__(
-        self, conversation_id: str, services: SessionServices, tx_event: asyncio.Queue[Event]
+        self, conversation_id: str, services: SessionServices, tx_event: EventChannel[Event]
     ) -> None:
         self.conversation_id = conversation_id
         self.services = services
@@ -86,7 +91,7 @@ class Session:
     def send_event_nowait(self, sub_id: str, msg: EventMsg) -> None:
         """Deliver an event that is never persisted (deltas) without a round trip."""
         # Built without validation: this is the per-delta hot path and both parts are ours.
-        self._tx_event.put_nowait(Event.model_construct(id=sub_id, msg=msg))
+        self._tx_event.put_nowait(_event(sub_id, msg))
 
     async def persist(self, items: Sequence[RolloutItem]) -> None:
         """Append to the rollout; a write failure stops the session with a clear error."""

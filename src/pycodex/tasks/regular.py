@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pycodex.context.history import normalize_history
+from pycodex.protocol.base import trusted_factory
 from pycodex.protocol.events import (
     AgentMessage,
     AgentMessageDelta,
@@ -152,6 +153,11 @@ def _info(e: Exception) -> CodexErrorInfo | None:
     return info if isinstance(info, CodexErrorInfo) else None
 
 
+# The per-delta events, built from our own typed values without validation.
+_text_delta = trusted_factory(AgentMessageDelta, "type", "delta")
+_reasoning_delta = trusted_factory(AgentReasoningDelta, "type", "delta")
+
+
 async def sample_once(
     session: Session,
     tc: TurnContext,
@@ -171,14 +177,14 @@ async def sample_once(
     result = SamplingResult()
     show_raw = tc.show_raw_agent_reasoning
     emit = session.send_event_nowait
-    text_delta = AgentMessageDelta.model_construct
+    text_delta = _text_delta
     searches = _WebSearches()
     async for ev in tc.client.stream(prompt):
         if isinstance(ev, rev.OutputTextDelta):
             if not tc.is_review_mode:
-                emit(sub_id, text_delta(type="agent_message_delta", delta=ev.delta))
+                emit(sub_id, text_delta("agent_message_delta", ev.delta))
         elif isinstance(ev, rev.ReasoningSummaryDelta):
-            emit(sub_id, AgentReasoningDelta.model_construct(type="agent_reasoning_delta", delta=ev.delta))
+            emit(sub_id, _reasoning_delta("agent_reasoning_delta", ev.delta))
         elif isinstance(ev, rev.ReasoningSummaryPartAdded):
             emit(sub_id, AgentReasoningSectionBreak())
         elif isinstance(ev, rev.ReasoningContentDelta):

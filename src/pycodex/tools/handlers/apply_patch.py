@@ -48,7 +48,7 @@ async def apply_patch_for_call(inv: ToolInvocation, patch_text: str, cwd: Path) 
     check = assess_patch_safety(
         plan.affected_paths(), tc.approval_policy, tc.sandbox_policy, list(tc.writable_roots()), tc.cwd
     )
-    changes = plan.changes()
+    changes = await asyncio.to_thread(plan.changes)  # builds the diffs: off the event loop
     if isinstance(check, Reject):
         raise RespondToModel(f"patch rejected: {check.reason}")
     auto_approved = not isinstance(check, AskUser)
