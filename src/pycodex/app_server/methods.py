@@ -163,6 +163,9 @@ class Methods:
         )
         handle = ThreadHandle(conv, info, settings, self.conn, turns_before)
         self.threads[conv.id] = handle
+        first, self.options.on_first_thread = self.options.on_first_thread, None
+        if first is not None:
+            first()
         return handle
 
     def _thread_response(self, handle: ThreadHandle, turns: list[Any] | None = None) -> dict[str, Any]:

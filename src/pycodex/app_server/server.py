@@ -36,6 +36,8 @@ class ServerOptions:
 
     overrides: list[str] = field(default_factory=list)
     env: dict[str, str] | None = None
+    # Called once, when the first thread is ready (the process's start-up is over).
+    on_first_thread: Callable[[], None] | None = None
 
 
 class Dispatcher:

@@ -8,6 +8,8 @@ import sys
 
 import click
 
+STARTUP_PAUSE_LIMIT_S = 2.0
+
 
 @click.command("app-server")
 @click.option("--listen", default="stdio://", show_default=True,
@@ -25,10 +27,15 @@ def app_server_command(ctx: click.Context, listen: str, config: tuple[str, ...])
     # stdout carries only protocol messages: everything else goes to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from pycodex.cli.entry import end_startup_pause
+
     root_overrides = (ctx.obj or {}).get("config", ())
-    options = ServerOptions(overrides=[*root_overrides, *config])
+    # The entry point paused the cyclic collector for start-up, which ends once the first
+    # thread is up, or after a few seconds for a client that starts none.
+    options = ServerOptions(overrides=[*root_overrides, *config], on_first_thread=end_startup_pause)
 
     async def main() -> int:
+        asyncio.get_running_loop().call_later(STARTUP_PAUSE_LIMIT_S, end_startup_pause)
         transport = StdioTransport()
         await transport.start()
         return await serve(transport, options)

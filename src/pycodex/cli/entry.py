@@ -55,6 +55,30 @@ def skip_pydantic_plugins() -> None:
     sys.modules[_PLUGIN_LOADER] = stub
 
 
+def pause_collector_for_startup() -> None:
+    """Pause the cyclic garbage collector while the process starts.
+
+    Start-up allocates ~100,000 objects that all live until exit (modules, classes,
+    validators): the collector would walk them again and again for nothing (~15 ms of a 0.3 s
+    `exec`, ~40 ms of the app-server's first turn). `end_startup_pause` resumes it.
+    """
+    import gc
+
+    gc.disable()
+
+
+def end_startup_pause() -> None:
+    """Start-up is over: what it built leaves the collector's sight (`gc.freeze`), and the
+    collector resumes for what the work allocates. Only pycodex's own commands call this, so
+    a paused collector is theirs (kept as state of the gc module, not of this one: the entry
+    may also run as `__main__`, a second copy of this module)."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def main() -> None:
     """Console-script entry point."""
     code = fast_path(sys.argv[1:])
@@ -62,13 +86,8 @@ def main() -> None:
         sys.exit(code)
     skip_pydantic_plugins()
     exec_run = sys.argv[1:2] in (["exec"], ["e"])
-    if exec_run:
-        # Start-up allocates ~100,000 objects that all live until exit (modules, classes,
-        # validators): the cyclic collector would walk them again and again for nothing
-        # (~15 ms of a 0.3 s run). Paused until the session is up (exec_run resumes it).
-        import gc
-
-        gc.disable()
+    if exec_run or sys.argv[1:2] == ["app-server"]:
+        pause_collector_for_startup()
     from pycodex.cli.main import main as click_main
 
     if not exec_run:

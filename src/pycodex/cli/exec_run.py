@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pycodex.cli.entry import end_startup_pause
 from pycodex.cli.exec_cmd import ExecOptions
 
 if TYPE_CHECKING:
@@ -17,14 +18,6 @@ if TYPE_CHECKING:
     from pycodex.protocol.events import ReviewTarget
     from pycodex.session.codex import InitialHistory
     from pycodex.session.headless import HeadlessFlags
-
-
-def end_startup_gc_pause() -> None:
-    """The session is up: what start-up built (modules, classes, the config, a resumed
-    history) lives until exit, so it leaves the cyclic collector's sight, which resumes for
-    what the turns allocate (see cli.entry.main, which paused it)."""
-    gc.freeze()
-    gc.enable()
 
 
 class ExecError(Exception):
@@ -207,7 +200,7 @@ async def _run(
     except Exception as e:
         print(f"Error: {e}", file=sys.stderr)
         return 1
-    end_startup_gc_pause()
+    end_startup_pause()  # the session is up: start-up's objects live until exit
     loop = asyncio.get_running_loop()
     stop_signal: int | None = None  # SIGINT / SIGTERM received: end like an interrupt
     pending: set[asyncio.Task[None]] = set()
