@@ -33,6 +33,7 @@ def run_exec(opts: ExecOptions) -> int:
             prompt = None
         else:
             prompt = _read_prompt(opts)
+        _check_last_message_path(opts.output_last_message)
         config, initial = _prepare(opts)
         schema = _load_schema(opts.output_schema)
     except ExecError as e:
@@ -65,6 +66,19 @@ def _read_prompt(opts: ExecOptions) -> str | None:
     if opts.resume is not None:
         return None
     raise ExecError("no prompt provided: pass PROMPT, or '-' to read it from stdin")
+
+
+def _check_last_message_path(path: Path | None) -> None:
+    """Refuse an `-o` file that cannot be written before any work is done (as Codex does)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise ExecError(f"cannot write the last message to {path}: it is a directory")
+    try:
+        with path.open("a", encoding="utf-8"):  # created if missing, never truncated here
+            pass
+    except OSError as e:
+        raise ExecError(f"cannot write the last message to {path}: {e.strerror or e}") from e
 
 
 def _flags(opts: ExecOptions) -> HeadlessFlags:
@@ -269,17 +283,21 @@ async def _run(
         elif isinstance(msg, ev.ShutdownComplete):
             break
     out.finish()
+    written = True
     if opts.output_last_message is not None:
-        _write_last_message(opts.output_last_message, out.last_agent_message)
+        written = _write_last_message(opts.output_last_message, out.last_agent_message)
     if stop_signal is not None:
         return 128 + stop_signal  # 130 for Ctrl-C, 143 for SIGTERM, as shells report them
-    return 1 if out.failed else 0
+    return 1 if out.failed or not written else 0
 
 
-def _write_last_message(path: Path, text: str | None) -> None:
+def _write_last_message(path: Path, text: str | None) -> bool:
+    """Write `-o`'s file; False (after one line on stderr) when it could not be written."""
     if text is None:
         print(f"Warning: no last agent message; wrote empty content to {path}", file=sys.stderr)
     try:
         path.write_text(text or "", encoding="utf-8")
     except OSError as e:
-        print(f"Error: cannot write {path}: {e}", file=sys.stderr)
+        print(f"Error: cannot write the last message to {path}: {e.strerror or e}", file=sys.stderr)
+        return False
+    return True

@@ -1,0 +1,30 @@
+"""`pycodex exec` given what a user gets wrong: each answered in one line, nothing lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pycodex.testing import scenario as sc
+from pycodex.testing.server import ScriptedModelServer
+from tests.e2e.helpers import run_exec, write_config
+
+
+def test_unwritable_last_message_path_is_refused_before_the_run(tmp_path: Path) -> None:
+    """Bad input tried: `-o` into a directory that does not exist (Codex: exit 1, nothing run)."""
+    target = tmp_path / "no-such-dir" / "last.txt"
+    with ScriptedModelServer([sc.turn(sc.message("an answer that would be lost"), sc.completed())]) as srv:
+        write_config(tmp_path / "home", srv.base_url)
+        run = run_exec(tmp_path / "home", tmp_path, "-o", str(target), "do the work")
+    assert run.code == 1
+    assert not srv.requests  # refused before any work is done and then thrown away
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and str(target) in lines[0]
+    assert "Traceback" not in run.stderr
+
+
+def test_last_message_path_that_is_a_directory_is_refused(tmp_path: Path) -> None:
+    """Bad input tried: `-o` naming an existing directory."""
+    write_config(tmp_path / "home", "http://127.0.0.1:9/v1")
+    run = run_exec(tmp_path / "home", tmp_path, "-o", str(tmp_path), "x")
+    assert run.code == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [f"Error: cannot write the last message to {tmp_path}: it is a directory"]
