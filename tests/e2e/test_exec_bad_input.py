@@ -28,3 +28,22 @@ def test_last_message_path_that_is_a_directory_is_refused(tmp_path: Path) -> Non
     run = run_exec(tmp_path / "home", tmp_path, "-o", str(tmp_path), "x")
     assert run.code == 1 and run.stdout == ""
     assert run.stderr.strip().splitlines() == [f"Error: cannot write the last message to {tmp_path}: it is a directory"]
+
+
+def test_resume_without_a_prompt_is_refused_not_a_silent_success(tmp_path: Path) -> None:
+    """Bad input tried: `exec resume --last` with no prompt and nothing on stdin (Codex: exit 1)."""
+    home = tmp_path / "home"
+    with ScriptedModelServer([sc.turn(sc.message("first"), sc.completed())]) as srv:
+        write_config(home, srv.base_url)
+        assert run_exec(home, tmp_path, "q1").code == 0
+        run = run_exec(home, tmp_path, "resume", "--last", stdin="")
+    assert run.code == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == ["Error: no prompt provided on stdin"]
+
+
+def test_empty_prompt_argument_is_refused_not_a_silent_success(tmp_path: Path) -> None:
+    """Bad input tried: `exec ""` (an empty shell variable as the prompt)."""
+    write_config(tmp_path / "home", "http://127.0.0.1:9/v1")
+    run = run_exec(tmp_path / "home", tmp_path, "", stdin="")
+    assert run.code == 1 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == ["Error: the prompt is empty"]

@@ -56,15 +56,16 @@ def _review_target(opts: ExecOptions) -> ReviewTarget:
 
 
 def _read_prompt(opts: ExecOptions) -> str | None:
+    """The turn's text; a run with nothing to send is refused (it would end without a turn)."""
     if opts.prompt is not None and opts.prompt != "-":
+        if not opts.prompt.strip() and not opts.images:
+            raise ExecError("the prompt is empty")
         return opts.prompt
     if opts.prompt == "-" or not sys.stdin.isatty():
         text = sys.stdin.read()
-        if not text.strip() and opts.resume is None:
+        if not text.strip() and not opts.images:
             raise ExecError("no prompt provided on stdin")
         return text or None
-    if opts.resume is not None:
-        return None
     raise ExecError("no prompt provided: pass PROMPT, or '-' to read it from stdin")
 
 
