@@ -47,3 +47,11 @@ def test_empty_prompt_argument_is_refused_not_a_silent_success(tmp_path: Path) -
     run = run_exec(tmp_path / "home", tmp_path, "", stdin="")
     assert run.code == 1 and run.stdout == ""
     assert run.stderr.strip().splitlines() == ["Error: the prompt is empty"]
+
+
+def test_last_without_resume_is_a_usage_error_not_ignored(tmp_path: Path) -> None:
+    """Bad input tried: `exec --last PROMPT` (the user forgot `resume`: it started a new session)."""
+    write_config(tmp_path / "home", "http://127.0.0.1:9/v1")
+    run = run_exec(tmp_path / "home", tmp_path, "--last", "and now the docs")
+    assert run.code == 2 and run.stdout == ""
+    assert run.stderr.strip().splitlines()[-1] == "Error: --last is an option of `exec resume`"

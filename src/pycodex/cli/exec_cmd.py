@@ -131,6 +131,8 @@ def exec_command(
             resume = positional.pop(0)
         else:
             raise click.UsageError("resume needs a SESSION_ID or --last")
+    elif last:
+        raise click.UsageError("--last is an option of `exec resume`")
     if len(positional) > 1:
         raise click.UsageError(f"unexpected extra arguments: {' '.join(positional[1:])}")
     if review is not None:
