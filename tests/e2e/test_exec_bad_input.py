@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from pycodex.testing import scenario as sc
@@ -55,3 +58,31 @@ def test_last_without_resume_is_a_usage_error_not_ignored(tmp_path: Path) -> Non
     run = run_exec(tmp_path / "home", tmp_path, "--last", "and now the docs")
     assert run.code == 2 and run.stdout == ""
     assert run.stderr.strip().splitlines()[-1] == "Error: --last is an option of `exec resume`"
+
+
+def _exec_bytes(home: Path, ws: Path, *args: str, stdin: bytes | None,
+                shell_prefix: str = "") -> subprocess.CompletedProcess[bytes]:
+    """`pycodex exec --json` fed raw bytes (or, with `exec 0<&-`, no stdin at all)."""
+    env = {**os.environ, "PYCODEX_HOME": str(home), "MOCK_API_KEY": "test-key"}
+    argv = [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
+            "-C", str(ws), *args]
+    cmd = ["bash", "-c", f'{shell_prefix} exec "$@"', "bash", *argv]
+    return subprocess.run(cmd, input=stdin, capture_output=True, env=env, timeout=60, check=False)
+
+
+def test_prompt_on_stdin_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    """Bad input tried: a Latin-1 prompt piped into `exec -` (it failed the turn with a traceback)."""
+    with ScriptedModelServer([sc.turn(sc.message("unused"), sc.completed())]) as srv:
+        write_config(tmp_path / "home", srv.base_url)
+        run = _exec_bytes(tmp_path / "home", tmp_path, "-", stdin="caf\u00e9 au lait\n".encode("latin-1"))
+    assert run.returncode == 1 and run.stdout == b"" and not srv.requests
+    assert run.stderr.decode().strip().splitlines() == [
+        "Error: cannot read the prompt from stdin: it is not UTF-8 (invalid byte at offset 3)"]
+
+
+def test_prompt_dash_with_stdin_closed_is_one_line(tmp_path: Path) -> None:
+    """Bad input tried: `exec -` run with file descriptor 0 closed (`<&-`)."""
+    write_config(tmp_path / "home", "http://127.0.0.1:9/v1")
+    run = _exec_bytes(tmp_path / "home", tmp_path, "-", stdin=None, shell_prefix="exec 0<&-;")
+    assert run.returncode == 1 and run.stdout == b""
+    assert run.stderr.decode().strip().splitlines() == ["Error: no prompt provided on stdin"]

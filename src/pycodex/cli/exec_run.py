@@ -48,7 +48,7 @@ def _review_target(opts: ExecOptions) -> ReviewTarget:
     from pycodex.cli.exec_review import NOTHING_TO_REVIEW
 
     assert opts.review is not None
-    instructions = sys.stdin.read() if opts.prompt == "-" else opts.prompt
+    instructions = _read_stdin() if opts.prompt == "-" else opts.prompt
     target = opts.review.target(instructions)
     if target is None:
         raise ExecError(NOTHING_TO_REVIEW)
@@ -61,12 +61,27 @@ def _read_prompt(opts: ExecOptions) -> str | None:
         if not opts.prompt.strip() and not opts.images:
             raise ExecError("the prompt is empty")
         return opts.prompt
-    if opts.prompt == "-" or not sys.stdin.isatty():
-        text = sys.stdin.read()
+    if opts.prompt == "-" or not _stdin_is_terminal():
+        text = _read_stdin()
         if not text.strip() and not opts.images:
             raise ExecError("no prompt provided on stdin")
         return text or None
     raise ExecError("no prompt provided: pass PROMPT, or '-' to read it from stdin")
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _read_stdin() -> str:
+    """All of stdin as UTF-8 text (none when it is closed); other bytes are refused, as Codex does."""
+    if sys.stdin is None:  # started with file descriptor 0 closed
+        return ""
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ExecError(f"cannot read the prompt from stdin: it is not UTF-8 (invalid byte at offset {e.start})") from e
 
 
 def _check_last_message_path(path: Path | None) -> None:
