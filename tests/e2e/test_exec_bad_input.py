@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pycodex.testing import scenario as sc
 from pycodex.testing.server import ScriptedModelServer
-from tests.e2e.helpers import run_exec, write_config
+from tests.e2e.helpers import input_texts, run_exec, write_config
 
 
 def test_unwritable_last_message_path_is_refused_before_the_run(tmp_path: Path) -> None:
@@ -86,3 +86,28 @@ def test_prompt_dash_with_stdin_closed_is_one_line(tmp_path: Path) -> None:
     run = _exec_bytes(tmp_path / "home", tmp_path, "-", stdin=None, shell_prefix="exec 0<&-;")
     assert run.returncode == 1 and run.stdout == b""
     assert run.stderr.decode().strip().splitlines() == ["Error: no prompt provided on stdin"]
+
+
+def test_piped_stdin_is_appended_to_the_prompt_as_codex_does(tmp_path: Path) -> None:
+    """Input that was lost: `cat log | exec "summarise this"` sent the prompt without the log."""
+    with ScriptedModelServer([sc.turn(sc.message("ok"), sc.completed()),
+                              sc.turn(sc.message("ok"), sc.completed())]) as srv:
+        write_config(tmp_path / "home", srv.base_url)
+        run = run_exec(tmp_path / "home", tmp_path, "summarise this", stdin="line one\nline two")
+        assert run.code == 0, run.stderr
+        # Resuming with a prompt leaves stdin alone, as Codex 0.169 does.
+        again = run_exec(tmp_path / "home", tmp_path, "resume", "--last", "and this", stdin="ignored\n")
+        assert again.code == 0, again.stderr
+    assert input_texts(srv.requests[0].body)[-1] == "summarise this\n\n<stdin>\nline one\nline two\n</stdin>"
+    assert input_texts(srv.requests[1].body)[-1] == "and this"
+
+
+def test_blank_piped_stdin_leaves_the_prompt_alone(tmp_path: Path) -> None:
+    """Codex appends nothing for stdin that is only whitespace; a trailing newline is not doubled."""
+    with ScriptedModelServer([sc.turn(sc.message("ok"), sc.completed()),
+                              sc.turn(sc.message("ok"), sc.completed())]) as srv:
+        write_config(tmp_path / "home", srv.base_url)
+        assert run_exec(tmp_path / "home", tmp_path, "p1", stdin=" \n\n").code == 0
+        assert run_exec(tmp_path / "home", tmp_path, "p2", stdin="data\n").code == 0
+    assert input_texts(srv.requests[0].body)[-1] == "p1"
+    assert input_texts(srv.requests[1].body)[-1] == "p2\n\n<stdin>\ndata\n</stdin>"

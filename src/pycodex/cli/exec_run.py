@@ -60,6 +60,8 @@ def _read_prompt(opts: ExecOptions) -> str | None:
     if opts.prompt is not None and opts.prompt != "-":
         if not opts.prompt.strip() and not opts.images:
             raise ExecError("the prompt is empty")
+        if opts.resume is None and not _stdin_is_terminal():  # `cat log | exec "explain"`
+            return with_stdin_block(opts.prompt, _read_stdin(announce=True))
         return opts.prompt
     if opts.prompt == "-" or not _stdin_is_terminal():
         text = _read_stdin()
@@ -73,10 +75,31 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-def _read_stdin() -> str:
-    """All of stdin as UTF-8 text (none when it is closed); other bytes are refused, as Codex does."""
+def with_stdin_block(prompt: str, stdin: str) -> str:
+    """The prompt with piped input appended as Codex 0.169 appends it (nothing for blank input)."""
+    if not stdin.strip():
+        return prompt
+    end = "" if stdin.endswith("\n") else "\n"
+    return f"{prompt}\n\n<stdin>\n{stdin}{end}</stdin>"
+
+
+def _read_stdin(*, announce: bool = False) -> str:
+    """All of stdin as UTF-8 text (none when it is closed); other bytes are refused, as Codex does.
+
+    With `announce`, a stdin with nothing to read yet is named on stderr before the wait: an
+    open pipe nobody writes to would otherwise look like a hang.
+    """
     if sys.stdin is None:  # started with file descriptor 0 closed
         return ""
+    if announce:
+        import select
+
+        try:
+            ready = bool(select.select([sys.stdin], [], [], 0)[0])
+        except (OSError, ValueError):
+            ready = True
+        if not ready:
+            print("Reading additional input from stdin...", file=sys.stderr, flush=True)
     data = sys.stdin.buffer.read()
     try:
         return data.decode("utf-8")
