@@ -34,6 +34,7 @@ class ExecOptions:
     oss: bool = False
     ephemeral: bool = False
     resume: str | None = None  # thread id, or "--last"
+    fork: str | None = None  # `exec fork SESSION_ID`: a new thread with that one's history
     color: str = "auto"
     review: ReviewArgs | None = None  # `exec review`: its flags
 
@@ -112,8 +113,9 @@ def exec_command(
     thread_source: str | None,
     cyber_access_program: str | None,
 ) -> None:
-    """Run a task: `exec [PROMPT|-]`, `exec resume [SESSION_ID|--last] [PROMPT]`, or
-    `exec review [--uncommitted | --base BRANCH | --commit SHA [--title T] | PROMPT|-]`."""
+    """Run a task: `exec [PROMPT|-]`, `exec resume [SESSION_ID|--last] [PROMPT]`, `exec fork
+    SESSION_ID [PROMPT]`, or `exec review [--uncommitted | --base BRANCH | --commit SHA [--title
+    T] | PROMPT|-]`."""
     positional = list(args)
     resume: str | None = None
     flags = ReviewArgs(uncommitted=uncommitted, base=base, commit=commit, title=title)
@@ -123,6 +125,7 @@ def exec_command(
         review = flags
     elif flags.given():
         raise click.UsageError("--uncommitted, --base, --commit and --title are options of `exec review`")
+    fork: str | None = None
     if positional and positional[0] == "resume" and review is None:
         positional.pop(0)
         if last:
@@ -133,6 +136,11 @@ def exec_command(
             raise click.UsageError("resume needs a SESSION_ID or --last")
     elif last:
         raise click.UsageError("--last is an option of `exec resume`")
+    elif positional and positional[0] == "fork" and review is None:
+        positional.pop(0)
+        if not positional:
+            raise click.UsageError("fork needs a SESSION_ID")
+        fork = positional.pop(0)
     if len(positional) > 1:
         raise click.UsageError(f"unexpected extra arguments: {' '.join(positional[1:])}")
     if review is not None:
@@ -159,6 +167,7 @@ def exec_command(
         oss=oss,
         ephemeral=ephemeral,
         resume=resume,
+        fork=fork,
         color=color,
         review=review,
     )

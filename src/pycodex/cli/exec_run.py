@@ -60,7 +60,7 @@ def _read_prompt(opts: ExecOptions) -> str | None:
     if opts.prompt is not None and opts.prompt != "-":
         if not opts.prompt.strip() and not opts.images:
             raise ExecError("the prompt is empty")
-        if opts.resume is None and not _stdin_is_terminal():  # `cat log | exec "explain"`
+        if opts.resume is None and opts.fork is None and not _stdin_is_terminal():  # `cat log | exec "explain"`
             return with_stdin_block(opts.prompt, _read_stdin(announce=True))
         return opts.prompt
     if opts.prompt == "-" or not _stdin_is_terminal():
@@ -142,8 +142,8 @@ def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
     try:
         config = load_config(cli)
         ensure_home(config.home)  # sessions and history are written there
-        if opts.resume is not None:
-            initial, recorded_model = _resume_history(config, opts.resume)
+        if opts.resume is not None or opts.fork is not None:
+            initial, recorded_model = _resume_history(config, opts.resume, fork=opts.fork)
             if opts.model is None and recorded_model:
                 cli.model = recorded_model
                 config = load_config(cli)
@@ -174,7 +174,8 @@ def _check_api_key(config: Config) -> None:
         raise ExecError(str(e)) from e
 
 
-def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | None]:
+def _resume_history(config: Config, which: str | None, *, fork: str | None = None) -> tuple[InitialHistory, str | None]:
+    """The recorded history to continue (`which`: an id or "--last"), or to copy into a fork."""
     from pycodex.rollout.lookup import find_rollout_by_id, newest_rollout
     from pycodex.rollout.reader import last_turn_context, load_rollout
     from pycodex.rollout.validate import rollout_problem
@@ -188,9 +189,11 @@ def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | N
         if path is None:
             raise ExecError(f"no recorded session to resume in {config.home / 'sessions'}")
     else:
-        path = find_rollout_by_id(config.home, which)
+        wanted = fork if fork is not None else which
+        assert wanted is not None
+        path = find_rollout_by_id(config.home, wanted)
         if path is None:
-            raise ExecError(f"no recorded session with id {which}")
+            raise ExecError(f"no recorded session with id {wanted}")
         # Refused before anything reads it as a rollout or repairs (truncates) its tail.
         problem = rollout_problem(path)
         if problem is not None:
@@ -204,6 +207,8 @@ def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | N
     gc.freeze()
     ctx = last_turn_context(loaded.items)
     model = ctx.model if ctx is not None else loaded.meta.model
+    if fork is not None:  # a new thread and file; the recorded one is only read
+        return InitialHistory(kind="forked", rollout=loaded, forked_from=loaded.meta.id), model
     return InitialHistory(kind="resumed", rollout=loaded, rollout_path=path), model
 
 
