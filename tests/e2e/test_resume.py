@@ -39,6 +39,31 @@ def test_resume_last_keeps_thread_history_and_file(tmp_path: Path) -> None:
     assert two.events()[-1]["usage"]["input_tokens"] == 150  # cumulative for the thread, as Codex
 
 
+def test_resume_last_picks_the_newest_session_of_this_directory_as_codex(tmp_path: Path) -> None:
+    """Wrong thread tried: `exec resume --last` in repo A continued repo B's newer session."""
+    home, ws_a, ws_b, ws_c = tmp_path / "home", tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for ws in (ws_a, ws_b, ws_c):
+        ws.mkdir()
+    turns = [sc.turn(sc.message(f"answer {i}"), sc.completed()) for i in range(4)]
+    with ScriptedModelServer(turns) as srv:
+        write_config(home, srv.base_url)
+        in_a = run_exec(home, ws_a, "work in A").events()[0]["thread_id"]
+        in_b = run_exec(home, ws_b, "work in B").events()[0]["thread_id"]
+        again = run_exec(home, ws_a, "resume", "--last", "more in A")
+        assert again.code == 0, again.stderr
+        assert again.events()[0]["thread_id"] == in_a
+        # --all: the newest session of any directory, here from C which has none.
+        anywhere = run_exec(home, ws_c, "resume", "--last", "--all", "from C")
+        assert anywhere.code == 0, anywhere.stderr
+        assert anywhere.events()[0]["thread_id"] in (in_a, in_b)
+        none_here = run_exec(home, ws_c, "resume", "--last", "x")
+    assert in_a != in_b
+    assert none_here.code == 1 and none_here.stdout == ""
+    assert none_here.stderr.strip().splitlines() == [
+        f"Error: no recorded session in {ws_c} to resume (--all: from any directory)"]
+    assert "more in A" in input_texts(srv.requests[2].body) and "work in B" not in input_texts(srv.requests[2].body)
+
+
 def test_resume_by_id_with_prompt_on_stdin_like_the_sdk(tmp_path: Path) -> None:
     home, ws = tmp_path / "home", tmp_path
     turns = [sc.turn(sc.message("a1"), sc.completed()), sc.turn(sc.message("a2"), sc.completed())]

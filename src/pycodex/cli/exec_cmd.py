@@ -34,6 +34,7 @@ class ExecOptions:
     oss: bool = False
     ephemeral: bool = False
     resume: str | None = None  # thread id, or "--last"
+    all_dirs: bool = False  # `resume --last --all`: the newest session of any directory
     fork: str | None = None  # `exec fork SESSION_ID`: a new thread with that one's history
     color: str = "auto"
     review: ReviewArgs | None = None  # `exec review`: its flags
@@ -77,7 +78,8 @@ def _split_images(values: tuple[str, ...]) -> list[Path]:
 @click.option("--oss", is_flag=True, help="Use the local open-source model provider (Ollama).")
 @click.option("--search", is_flag=True, help='Live web search for the model (web_search = "live").')
 @click.option("--ephemeral", is_flag=True, help="Do not record this session.")
-@click.option("--last", is_flag=True, help="With `resume`: the most recent session.")
+@click.option("--last", is_flag=True, help="With `resume`: the most recent session in this directory.")
+@click.option("--all", "all_dirs", is_flag=True, help="With `resume --last`: of any directory.")
 @click.option("--color", type=click.Choice(["always", "never", "auto"]), default="auto")
 @click.option("--uncommitted", is_flag=True, help="exec review: staged, unstaged and untracked changes.")
 @click.option("--base", metavar="BRANCH", help="exec review: the changes against this base branch.")
@@ -105,6 +107,7 @@ def exec_command(
     search: bool,
     ephemeral: bool,
     last: bool,
+    all_dirs: bool,
     color: str,
     uncommitted: bool,
     base: str | None,
@@ -136,6 +139,8 @@ def exec_command(
             raise click.UsageError("resume needs a SESSION_ID or --last")
     elif last:
         raise click.UsageError("--last is an option of `exec resume`")
+    if all_dirs and resume != "--last":
+        raise click.UsageError("--all is an option of `exec resume --last`")
     elif positional and positional[0] == "fork" and review is None:
         positional.pop(0)
         if not positional:
@@ -167,6 +172,7 @@ def exec_command(
         oss=oss,
         ephemeral=ephemeral,
         resume=resume,
+        all_dirs=all_dirs,
         fork=fork,
         color=color,
         review=review,

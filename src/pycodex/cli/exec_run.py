@@ -143,7 +143,8 @@ def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
         config = load_config(cli)
         ensure_home(config.home)  # sessions and history are written there
         if opts.resume is not None or opts.fork is not None:
-            initial, recorded_model = _resume_history(config, opts.resume, fork=opts.fork)
+            initial, recorded_model = _resume_history(config, opts.resume, fork=opts.fork,
+                                                      all_dirs=opts.all_dirs)
             if opts.model is None and recorded_model:
                 cli.model = recorded_model
                 config = load_config(cli)
@@ -174,8 +175,11 @@ def _check_api_key(config: Config) -> None:
         raise ExecError(str(e)) from e
 
 
-def _resume_history(config: Config, which: str | None, *, fork: str | None = None) -> tuple[InitialHistory, str | None]:
-    """The recorded history to continue (`which`: an id or "--last"), or to copy into a fork."""
+def _resume_history(
+    config: Config, which: str | None, *, fork: str | None = None, all_dirs: bool = False
+) -> tuple[InitialHistory, str | None]:
+    """The recorded history to continue (`which`: an id, or "--last": the newest session of
+    this directory, of any with `all_dirs`, as Codex), or to copy into a fork."""
     from pycodex.rollout.lookup import find_rollout_by_id, newest_rollout
     from pycodex.rollout.reader import last_turn_context, load_rollout
     from pycodex.rollout.validate import rollout_problem
@@ -185,9 +189,11 @@ def _resume_history(config: Config, which: str | None, *, fork: str | None = Non
         def skip(path: Path, problem: str) -> None:
             print(f"Warning: skipping {path}: {problem}", file=sys.stderr)
 
-        path = newest_rollout(config.home, cwd=None, on_skip=skip)
-        if path is None:
+        path = newest_rollout(config.home, cwd=None if all_dirs else config.cwd, on_skip=skip)
+        if path is None and all_dirs:
             raise ExecError(f"no recorded session to resume in {config.home / 'sessions'}")
+        if path is None:
+            raise ExecError(f"no recorded session in {config.cwd} to resume (--all: from any directory)")
     else:
         wanted = fork if fork is not None else which
         assert wanted is not None
