@@ -62,6 +62,8 @@ def run_exec(home: Path, ws: Path, *args: str, stdin: str | None = None, timeout
         [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
          "-C", str(ws), *args],
         input=stdin, capture_output=True, text=True, timeout=timeout, env=full_env, check=False,
+        # Without input, stdin is empty rather than the test runner's: exec appends piped stdin.
+        **({"stdin": subprocess.DEVNULL} if stdin is None else {}),
     )
     return ExecRun(proc.returncode, proc.stdout, proc.stderr)
 

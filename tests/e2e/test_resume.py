@@ -39,6 +39,31 @@ def test_resume_last_keeps_thread_history_and_file(tmp_path: Path) -> None:
     assert two.events()[-1]["usage"]["input_tokens"] == 150  # cumulative for the thread, as Codex
 
 
+def test_resume_last_picks_the_newest_session_of_this_directory_as_codex(tmp_path: Path) -> None:
+    """Wrong thread tried: `exec resume --last` in repo A continued repo B's newer session."""
+    home, ws_a, ws_b, ws_c = tmp_path / "home", tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for ws in (ws_a, ws_b, ws_c):
+        ws.mkdir()
+    turns = [sc.turn(sc.message(f"answer {i}"), sc.completed()) for i in range(4)]
+    with ScriptedModelServer(turns) as srv:
+        write_config(home, srv.base_url)
+        in_a = run_exec(home, ws_a, "work in A").events()[0]["thread_id"]
+        in_b = run_exec(home, ws_b, "work in B").events()[0]["thread_id"]
+        again = run_exec(home, ws_a, "resume", "--last", "more in A")
+        assert again.code == 0, again.stderr
+        assert again.events()[0]["thread_id"] == in_a
+        # --all: the newest session of any directory, here from C which has none.
+        anywhere = run_exec(home, ws_c, "resume", "--last", "--all", "from C")
+        assert anywhere.code == 0, anywhere.stderr
+        assert anywhere.events()[0]["thread_id"] in (in_a, in_b)
+        none_here = run_exec(home, ws_c, "resume", "--last", "x")
+    assert in_a != in_b
+    assert none_here.code == 1 and none_here.stdout == ""
+    assert none_here.stderr.strip().splitlines() == [
+        f"Error: no recorded session in {ws_c} to resume (--all: from any directory)"]
+    assert "more in A" in input_texts(srv.requests[2].body) and "work in B" not in input_texts(srv.requests[2].body)
+
+
 def test_resume_by_id_with_prompt_on_stdin_like_the_sdk(tmp_path: Path) -> None:
     home, ws = tmp_path / "home", tmp_path
     turns = [sc.turn(sc.message("a1"), sc.completed()), sc.turn(sc.message("a2"), sc.completed())]
@@ -129,6 +154,40 @@ async def test_fork_starts_a_new_thread_with_the_earlier_history(tmp_path: Path)
     texts = input_texts(srv.requests[2].body)
     assert "Q1" in texts and "A1" in texts and "Q2" not in texts and texts[-1] == "Q2 instead"
     assert fork.rollout_path is not None and fork.rollout_path != conv.rollout_path
+
+
+def test_exec_fork_by_id_starts_a_new_thread_and_leaves_the_original_alone(tmp_path: Path) -> None:
+    """`exec fork SESSION_ID PROMPT`, as in Codex 0.169 (it was sent to the model as the prompt "fork")."""
+    home, ws = tmp_path / "home", tmp_path
+    turns = [sc.turn(sc.message("A1"), sc.completed(input_tokens=100)),
+             sc.turn(sc.message("forked answer"), sc.completed(input_tokens=50))]
+    with ScriptedModelServer(turns) as srv:
+        write_config(home, srv.base_url)
+        one = run_exec(home, ws, "Q1")
+        original = one.events()[0]["thread_id"]
+        before = _rollouts(home)[0].read_bytes()
+        fork = run_exec(home, ws, "fork", original, "Q2 in the fork")
+    assert fork.code == 0, fork.stderr
+    new_id = fork.events()[0]["thread_id"]
+    assert new_id != original and fork.items("agent_message")[0]["text"] == "forked answer"
+    texts = input_texts(srv.requests[1].body)
+    assert texts.index("Q1") < texts.index("A1") < texts.index("Q2 in the fork")
+    assert fork.events()[-1]["usage"]["input_tokens"] == 150  # the history's usage comes along, as Codex
+    files = _rollouts(home)
+    assert len(files) == 2 and files[0].read_bytes() == before  # the original is untouched
+    meta = load_rollout(next(f for f in files if new_id in f.name)).meta
+    assert meta is not None and meta.id == new_id and meta.forked_from_id == original
+
+
+def test_exec_fork_bad_input_is_one_line(tmp_path: Path) -> None:
+    """Bad input tried: `exec fork` without an id, with `--last`, and with an unknown id."""
+    write_config(tmp_path / "home", "http://127.0.0.1:9/v1")
+    no_id = run_exec(tmp_path / "home", tmp_path, "fork")
+    assert no_id.code == 2 and no_id.stderr.strip().splitlines()[-1] == "Error: fork needs a SESSION_ID"
+    last = run_exec(tmp_path / "home", tmp_path, "fork", "--last", "x")
+    assert last.code == 2 and last.stderr.strip().splitlines()[-1] == "Error: --last is an option of `exec resume`"
+    unknown = run_exec(tmp_path / "home", tmp_path, "fork", "0000dead-beef", "x")
+    assert unknown.code == 1 and unknown.stderr.strip().splitlines() == ["Error: no recorded session with id 0000dead-beef"]
 
 
 def test_unwritable_home_fails_with_a_clear_error(tmp_path: Path) -> None:

@@ -29,7 +29,8 @@ def _exec(ws: Path, home: Path, extra: list[str]) -> int:
     argv = [sys.executable, "-m", "pycodex.cli.main", "exec", "--full-auto", "-C", str(ws), *extra, DEMO_PROMPT]
     env = {**os.environ, "PYCODEX_HOME": str(home)}
     click.echo(f"$ pycodex exec --full-auto -C {ws} {' '.join(extra)} {DEMO_PROMPT!r}", err=True)
-    return subprocess.run(argv, env=env, check=False).returncode
+    # stdin closed: exec would otherwise wait for (and append) whatever the caller's stdin holds.
+    return subprocess.run(argv, env=env, check=False, stdin=subprocess.DEVNULL).returncode
 
 
 @click.command("demo")

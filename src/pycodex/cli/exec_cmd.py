@@ -34,6 +34,8 @@ class ExecOptions:
     oss: bool = False
     ephemeral: bool = False
     resume: str | None = None  # thread id, or "--last"
+    all_dirs: bool = False  # `resume --last --all`: the newest session of any directory
+    fork: str | None = None  # `exec fork SESSION_ID`: a new thread with that one's history
     color: str = "auto"
     review: ReviewArgs | None = None  # `exec review`: its flags
 
@@ -76,7 +78,8 @@ def _split_images(values: tuple[str, ...]) -> list[Path]:
 @click.option("--oss", is_flag=True, help="Use the local open-source model provider (Ollama).")
 @click.option("--search", is_flag=True, help='Live web search for the model (web_search = "live").')
 @click.option("--ephemeral", is_flag=True, help="Do not record this session.")
-@click.option("--last", is_flag=True, help="With `resume`: the most recent session.")
+@click.option("--last", is_flag=True, help="With `resume`: the most recent session in this directory.")
+@click.option("--all", "all_dirs", is_flag=True, help="With `resume --last`: of any directory.")
 @click.option("--color", type=click.Choice(["always", "never", "auto"]), default="auto")
 @click.option("--uncommitted", is_flag=True, help="exec review: staged, unstaged and untracked changes.")
 @click.option("--base", metavar="BRANCH", help="exec review: the changes against this base branch.")
@@ -104,6 +107,7 @@ def exec_command(
     search: bool,
     ephemeral: bool,
     last: bool,
+    all_dirs: bool,
     color: str,
     uncommitted: bool,
     base: str | None,
@@ -112,8 +116,9 @@ def exec_command(
     thread_source: str | None,
     cyber_access_program: str | None,
 ) -> None:
-    """Run a task: `exec [PROMPT|-]`, `exec resume [SESSION_ID|--last] [PROMPT]`, or
-    `exec review [--uncommitted | --base BRANCH | --commit SHA [--title T] | PROMPT|-]`."""
+    """Run a task: `exec [PROMPT|-]`, `exec resume [SESSION_ID|--last] [PROMPT]`, `exec fork
+    SESSION_ID [PROMPT]`, or `exec review [--uncommitted | --base BRANCH | --commit SHA [--title
+    T] | PROMPT|-]`."""
     positional = list(args)
     resume: str | None = None
     flags = ReviewArgs(uncommitted=uncommitted, base=base, commit=commit, title=title)
@@ -123,6 +128,7 @@ def exec_command(
         review = flags
     elif flags.given():
         raise click.UsageError("--uncommitted, --base, --commit and --title are options of `exec review`")
+    fork: str | None = None
     if positional and positional[0] == "resume" and review is None:
         positional.pop(0)
         if last:
@@ -131,6 +137,15 @@ def exec_command(
             resume = positional.pop(0)
         else:
             raise click.UsageError("resume needs a SESSION_ID or --last")
+    elif last:
+        raise click.UsageError("--last is an option of `exec resume`")
+    if all_dirs and resume != "--last":
+        raise click.UsageError("--all is an option of `exec resume --last`")
+    elif positional and positional[0] == "fork" and review is None:
+        positional.pop(0)
+        if not positional:
+            raise click.UsageError("fork needs a SESSION_ID")
+        fork = positional.pop(0)
     if len(positional) > 1:
         raise click.UsageError(f"unexpected extra arguments: {' '.join(positional[1:])}")
     if review is not None:
@@ -157,6 +172,8 @@ def exec_command(
         oss=oss,
         ephemeral=ephemeral,
         resume=resume,
+        all_dirs=all_dirs,
+        fork=fork,
         color=color,
         review=review,
     )

@@ -33,6 +33,7 @@ def run_exec(opts: ExecOptions) -> int:
             prompt = None
         else:
             prompt = _read_prompt(opts)
+        _check_last_message_path(opts.output_last_message)
         config, initial = _prepare(opts)
         schema = _load_schema(opts.output_schema)
     except ExecError as e:
@@ -47,7 +48,7 @@ def _review_target(opts: ExecOptions) -> ReviewTarget:
     from pycodex.cli.exec_review import NOTHING_TO_REVIEW
 
     assert opts.review is not None
-    instructions = sys.stdin.read() if opts.prompt == "-" else opts.prompt
+    instructions = _read_stdin() if opts.prompt == "-" else opts.prompt
     target = opts.review.target(instructions)
     if target is None:
         raise ExecError(NOTHING_TO_REVIEW)
@@ -55,16 +56,68 @@ def _review_target(opts: ExecOptions) -> ReviewTarget:
 
 
 def _read_prompt(opts: ExecOptions) -> str | None:
+    """The turn's text; a run with nothing to send is refused (it would end without a turn)."""
     if opts.prompt is not None and opts.prompt != "-":
+        if not opts.prompt.strip() and not opts.images:
+            raise ExecError("the prompt is empty")
+        if opts.resume is None and opts.fork is None and not _stdin_is_terminal():  # `cat log | exec "explain"`
+            return with_stdin_block(opts.prompt, _read_stdin(announce=True))
         return opts.prompt
-    if opts.prompt == "-" or not sys.stdin.isatty():
-        text = sys.stdin.read()
-        if not text.strip() and opts.resume is None:
+    if opts.prompt == "-" or not _stdin_is_terminal():
+        text = _read_stdin()
+        if not text.strip() and not opts.images:
             raise ExecError("no prompt provided on stdin")
         return text or None
-    if opts.resume is not None:
-        return None
     raise ExecError("no prompt provided: pass PROMPT, or '-' to read it from stdin")
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def with_stdin_block(prompt: str, stdin: str) -> str:
+    """The prompt with piped input appended as Codex 0.169 appends it (nothing for blank input)."""
+    if not stdin.strip():
+        return prompt
+    end = "" if stdin.endswith("\n") else "\n"
+    return f"{prompt}\n\n<stdin>\n{stdin}{end}</stdin>"
+
+
+def _read_stdin(*, announce: bool = False) -> str:
+    """All of stdin as UTF-8 text (none when it is closed); other bytes are refused, as Codex does.
+
+    With `announce`, a stdin with nothing to read yet is named on stderr before the wait: an
+    open pipe nobody writes to would otherwise look like a hang.
+    """
+    if sys.stdin is None:  # started with file descriptor 0 closed
+        return ""
+    if announce:
+        import select
+
+        try:
+            ready = bool(select.select([sys.stdin], [], [], 0)[0])
+        except (OSError, ValueError):
+            ready = True
+        if not ready:
+            print("Reading additional input from stdin...", file=sys.stderr, flush=True)
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ExecError(f"cannot read the prompt from stdin: it is not UTF-8 (invalid byte at offset {e.start})") from e
+
+
+def _check_last_message_path(path: Path | None) -> None:
+    """Refuse an `-o` file that cannot be written before any work is done (as Codex does)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise ExecError(f"cannot write the last message to {path}: it is a directory")
+    try:
+        with path.open("a", encoding="utf-8"):  # created if missing, never truncated here
+            pass
+    except OSError as e:
+        raise ExecError(f"cannot write the last message to {path}: {e.strerror or e}") from e
 
 
 def _flags(opts: ExecOptions) -> HeadlessFlags:
@@ -89,8 +142,9 @@ def _prepare(opts: ExecOptions) -> tuple[Config, InitialHistory | None]:
     try:
         config = load_config(cli)
         ensure_home(config.home)  # sessions and history are written there
-        if opts.resume is not None:
-            initial, recorded_model = _resume_history(config, opts.resume)
+        if opts.resume is not None or opts.fork is not None:
+            initial, recorded_model = _resume_history(config, opts.resume, fork=opts.fork,
+                                                      all_dirs=opts.all_dirs)
             if opts.model is None and recorded_model:
                 cli.model = recorded_model
                 config = load_config(cli)
@@ -121,7 +175,11 @@ def _check_api_key(config: Config) -> None:
         raise ExecError(str(e)) from e
 
 
-def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | None]:
+def _resume_history(
+    config: Config, which: str | None, *, fork: str | None = None, all_dirs: bool = False
+) -> tuple[InitialHistory, str | None]:
+    """The recorded history to continue (`which`: an id, or "--last": the newest session of
+    this directory, of any with `all_dirs`, as Codex), or to copy into a fork."""
     from pycodex.rollout.lookup import find_rollout_by_id, newest_rollout
     from pycodex.rollout.reader import last_turn_context, load_rollout
     from pycodex.rollout.validate import rollout_problem
@@ -131,13 +189,17 @@ def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | N
         def skip(path: Path, problem: str) -> None:
             print(f"Warning: skipping {path}: {problem}", file=sys.stderr)
 
-        path = newest_rollout(config.home, cwd=None, on_skip=skip)
-        if path is None:
+        path = newest_rollout(config.home, cwd=None if all_dirs else config.cwd, on_skip=skip)
+        if path is None and all_dirs:
             raise ExecError(f"no recorded session to resume in {config.home / 'sessions'}")
-    else:
-        path = find_rollout_by_id(config.home, which)
         if path is None:
-            raise ExecError(f"no recorded session with id {which}")
+            raise ExecError(f"no recorded session in {config.cwd} to resume (--all: from any directory)")
+    else:
+        wanted = fork if fork is not None else which
+        assert wanted is not None
+        path = find_rollout_by_id(config.home, wanted)
+        if path is None:
+            raise ExecError(f"no recorded session with id {wanted}")
         # Refused before anything reads it as a rollout or repairs (truncates) its tail.
         problem = rollout_problem(path)
         if problem is not None:
@@ -151,6 +213,8 @@ def _resume_history(config: Config, which: str) -> tuple[InitialHistory, str | N
     gc.freeze()
     ctx = last_turn_context(loaded.items)
     model = ctx.model if ctx is not None else loaded.meta.model
+    if fork is not None:  # a new thread and file; the recorded one is only read
+        return InitialHistory(kind="forked", rollout=loaded, forked_from=loaded.meta.id), model
     return InitialHistory(kind="resumed", rollout=loaded, rollout_path=path), model
 
 
@@ -269,17 +333,21 @@ async def _run(
         elif isinstance(msg, ev.ShutdownComplete):
             break
     out.finish()
+    written = True
     if opts.output_last_message is not None:
-        _write_last_message(opts.output_last_message, out.last_agent_message)
+        written = _write_last_message(opts.output_last_message, out.last_agent_message)
     if stop_signal is not None:
         return 128 + stop_signal  # 130 for Ctrl-C, 143 for SIGTERM, as shells report them
-    return 1 if out.failed else 0
+    return 1 if out.failed or not written else 0
 
 
-def _write_last_message(path: Path, text: str | None) -> None:
+def _write_last_message(path: Path, text: str | None) -> bool:
+    """Write `-o`'s file; False (after one line on stderr) when it could not be written."""
     if text is None:
         print(f"Warning: no last agent message; wrote empty content to {path}", file=sys.stderr)
     try:
         path.write_text(text or "", encoding="utf-8")
     except OSError as e:
-        print(f"Error: cannot write {path}: {e}", file=sys.stderr)
+        print(f"Error: cannot write the last message to {path}: {e.strerror or e}", file=sys.stderr)
+        return False
+    return True

@@ -33,6 +33,8 @@ def linux_command(full_auto: bool, mode: str | None, cwd: Path | None, config: t
         cfg = load_config(CliOverrides(cwd=cwd, sandbox_mode=chosen, raw=list(config)))
     except ConfigError as e:
         raise click.ClickException(str(e)) from e
+    if not cfg.cwd.is_dir():  # else the chdir below fails with a traceback
+        raise click.ClickException(f"working directory {cfg.cwd} does not exist")
     env = build_env(cfg.shell_environment_policy, dict(os.environ),
                     [*SECRET_ENV_VARS, *([cfg.model_provider.env_key] if cfg.model_provider.env_key else [])])
     try:

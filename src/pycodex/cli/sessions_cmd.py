@@ -32,7 +32,7 @@ def sessions_group() -> None:
 @sessions_group.command("list")
 @click.option("--cwd", type=click.Path(path_type=Path), help="Only sessions that ran in DIR.")
 @click.option("--search", help="Full-text search over user and agent messages.")
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--cursor", help="Continue from a previous page.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_command(cwd: Path | None, search: str | None, limit: int, cursor: str | None, as_json: bool) -> None:

@@ -27,18 +27,20 @@ def prompt_command(ctx: click.Context, /, prompt: str | None, **flags: Any) -> N
 
 @click.command("resume", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("session_id", required=False)
-@click.option("--last", is_flag=True, help="Continue the most recent session.")
+@click.option("--last", is_flag=True, help="Continue the most recent session in this directory.")
+@click.option("--all", "all_dirs", is_flag=True, help="With --last: the most recent of any directory.")
 @tui_options
 @click.pass_context
-def resume_command(ctx: click.Context, /, session_id: str | None, last: bool, **flags: Any) -> None:
+def resume_command(ctx: click.Context, /, session_id: str | None, last: bool, all_dirs: bool,
+                   **flags: Any) -> None:
     """Continue a recorded session: pick one, the --last one, or SESSION_ID."""
     base: TuiOptions = (ctx.obj or {}).get("tui") or TuiOptions()
     which = "--last" if last else session_id
-    sys.exit(launch(base.merged(**flags), resume=which, pick=which is None))
+    sys.exit(launch(base.merged(**flags), resume=which, pick=which is None, all_dirs=all_dirs))
 
 
 def launch(opts: TuiOptions, *, prompt: str | None = None, resume: str | None = None,
-           pick: bool = False) -> int:
+           pick: bool = False, all_dirs: bool = False) -> int:
     """Check the terminal, load the config, run the UI; returns the exit code."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(NOT_A_TERMINAL, file=sys.stderr)
@@ -46,7 +48,7 @@ def launch(opts: TuiOptions, *, prompt: str | None = None, resume: str | None = 
     from pycodex.cli.exec_run import ExecError
 
     try:
-        config, resume_path = _prepare(opts, resume)
+        config, resume_path = _prepare(opts, resume, all_dirs)
         missing = [p for p in opts.images if not p.is_file()]
         if missing:
             raise ExecError(f"image not found: {missing[0]}")
@@ -60,7 +62,7 @@ def launch(opts: TuiOptions, *, prompt: str | None = None, resume: str | None = 
                                          pick_resume=pick))
 
 
-def _prepare(opts: TuiOptions, resume: str | None) -> tuple[Any, Path | None]:
+def _prepare(opts: TuiOptions, resume: str | None, all_dirs: bool = False) -> tuple[Any, Path | None]:
     from pycodex.cli.exec_run import ExecError, _check_api_key, _resume_history
     from pycodex.config.config import CliOverrides, ConfigError, load_config
     from pycodex.config.home import ensure_home
@@ -80,7 +82,7 @@ def _prepare(opts: TuiOptions, resume: str | None) -> tuple[Any, Path | None]:
         config = load_config(cli)
         ensure_home(config.home)
         if resume is not None:
-            initial, recorded_model = _resume_history(config, resume)
+            initial, recorded_model = _resume_history(config, resume, all_dirs=all_dirs)
             resume_path = initial.rollout_path
             if opts.model is None and recorded_model:
                 cli.model = recorded_model

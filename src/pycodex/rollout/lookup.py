@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pycodex.rollout.paths import sessions_dir
-from pycodex.rollout.validate import rollout_problem
+from pycodex.rollout.validate import MAX_FIRST_LINE, rollout_problem
 
 
 def _desc_dirs(p: Path) -> list[Path]:
@@ -44,17 +45,23 @@ def newest_rollout(
 ) -> Path | None:
     """The most recent session's file (optionally one that ran in `cwd`); files that are not
     rollouts are passed over, each reported to `on_skip` with the reason."""
-    from pycodex.rollout.reader import load_rollout
-
     for path in iter_rollouts_newest_first(home):
         problem = rollout_problem(path)
         if problem is not None:
             if on_skip is not None:
                 on_skip(path, problem)
             continue
-        if cwd is None:
-            return path
-        meta = load_rollout(path).meta
-        if meta is not None and Path(meta.cwd) == cwd:
+        if cwd is None or _recorded_cwd(path) == cwd:
             return path
     return None
+
+
+def _recorded_cwd(path: Path) -> Path | None:
+    """The cwd in a rollout's session_meta line: its first line only, not the whole file."""
+    try:
+        with path.open("rb") as f:
+            meta = json.loads(f.readline(MAX_FIRST_LINE))
+    except (OSError, ValueError):
+        return None
+    cwd = meta.get("payload", {}).get("cwd") if isinstance(meta, dict) else None
+    return Path(cwd) if isinstance(cwd, str) and cwd else None
