@@ -110,6 +110,39 @@ def test_end_of_input_aborts_the_turn_kills_its_command_and_flushes(tmp_path: Pa
     assert completed["params"]["turn"]["status"] == "interrupted"
 
 
+def test_deeply_nested_json_is_a_parse_error_and_the_turn_goes_on(tmp_path: Path, v2schema: V2Schema) -> None:
+    """Bad input: a line of 100,000 nested arrays (valid-looking JSON deeper than the parser
+    recurses) sent while a turn runs a command. It is answered with one -32700 line; the
+    server stays up and the running turn completes."""
+    gate = tmp_path / "gate"
+    cmd = f"while [ ! -e {gate} ]; do sleep 0.05; done; echo through"
+    turns = [sc.turn(sc.function_call("exec_command", {"cmd": cmd, "yield_time_ms": 60000}, "c1"),
+                     sc.completed()),
+             sc.turn(sc.message("finished"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        c, _, ws = _client(tmp_path, srv)
+        try:
+            c.initialize()
+            thread = c.request("thread/start", {"cwd": str(ws), "approvalPolicy": "never",
+                                                 "sandbox": "danger-full-access"})["result"]["thread"]
+            c.request("turn/start", {"threadId": thread["id"], "input": [{"type": "text", "text": "go"}]})
+            c.wait_for(lambda m: m.get("method") == "item/started"
+                       and m["params"]["item"]["type"] == "commandExecution")
+            c.write_line("[" * 100_000)
+            parse = c.wait_for(lambda m: m.get("error", {}).get("code") == -32700)
+            gate.touch()
+            completed = c.notification("turn/completed")
+            still_fine = c.request("thread/list", {})
+        finally:
+            c.close_stdin()
+            assert c.wait() == 0
+    assert parse["id"] is None and parse["error"]["message"].startswith("parse error")
+    assert completed["params"]["turn"]["status"] == "completed"
+    assert "result" in still_fine
+    v2schema.check_all(c.sent, c.messages())
+    assert "Traceback" not in c.stderr()
+
+
 def test_stdout_carries_only_protocol_lines(tmp_path: Path, v2schema: V2Schema) -> None:
     """Bad input in config.toml (an unknown key): logged on stderr and sent as a configWarning
     notification; stdout holds only protocol lines."""
