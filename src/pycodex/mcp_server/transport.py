@@ -62,10 +62,12 @@ class StdinLines:
         return self
 
     async def __anext__(self) -> str:
-        line = await self._next()
-        if line is None:
-            raise StopAsyncIteration
-        return line.decode("utf-8", errors="replace")
+        while True:
+            line = await self._next()
+            if line is None:
+                raise StopAsyncIteration
+            if line.strip():  # a blank line is no message, and not worth a warning
+                return line.decode("utf-8", errors="replace")
 
     async def _next(self) -> bytes | None:
         if self._queue is not None:
