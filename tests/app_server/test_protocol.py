@@ -110,6 +110,67 @@ def test_end_of_input_aborts_the_turn_kills_its_command_and_flushes(tmp_path: Pa
     assert completed["params"]["turn"]["status"] == "interrupted"
 
 
+def test_deeply_nested_json_is_a_parse_error_and_the_turn_goes_on(tmp_path: Path, v2schema: V2Schema) -> None:
+    """Bad input: a line of 100,000 nested arrays (valid-looking JSON deeper than the parser
+    recurses) sent while a turn runs a command. It is answered with one -32700 line; the
+    server stays up and the running turn completes."""
+    gate = tmp_path / "gate"
+    cmd = f"while [ ! -e {gate} ]; do sleep 0.05; done; echo through"
+    turns = [sc.turn(sc.function_call("exec_command", {"cmd": cmd, "yield_time_ms": 60000}, "c1"),
+                     sc.completed()),
+             sc.turn(sc.message("finished"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        c, _, ws = _client(tmp_path, srv)
+        try:
+            c.initialize()
+            thread = c.request("thread/start", {"cwd": str(ws), "approvalPolicy": "never",
+                                                 "sandbox": "danger-full-access"})["result"]["thread"]
+            c.request("turn/start", {"threadId": thread["id"], "input": [{"type": "text", "text": "go"}]})
+            c.wait_for(lambda m: m.get("method") == "item/started"
+                       and m["params"]["item"]["type"] == "commandExecution")
+            c.write_line("[" * 100_000)
+            parse = c.wait_for(lambda m: m.get("error", {}).get("code") == -32700)
+            gate.touch()
+            completed = c.notification("turn/completed")
+            still_fine = c.request("thread/list", {})
+        finally:
+            c.close_stdin()
+            assert c.wait() == 0
+    assert parse["id"] is None and parse["error"]["message"].startswith("parse error")
+    assert completed["params"]["turn"]["status"] == "completed"
+    assert "result" in still_fine
+    v2schema.check_all(c.sent, c.messages())
+    assert "Traceback" not in c.stderr()
+
+
+def test_requests_from_a_file_and_answers_into_a_file(tmp_path: Path) -> None:
+    """Bad input for the transport: stdin and stdout are regular files (`pycodex app-server
+    < requests.jsonl > answers.jsonl`), which the loop cannot watch as pipes. Every request is
+    answered into the file, without a traceback, and the server exits 0 at the file's end."""
+    import subprocess
+    import sys
+
+    from tests.app_server.harness import server_env
+
+    with ScriptedModelServer([]) as srv:
+        home, ws = setup_home(tmp_path, srv.base_url)
+        requests = tmp_path / "requests.jsonl"
+        requests.write_text(json.dumps({"id": 1, "method": "initialize",
+                                        "params": {"clientInfo": {"name": "file", "version": "1"}}}) + "\n"
+                            + json.dumps({"method": "initialized"}) + "\n"
+                            + json.dumps({"id": 2, "method": "thread/list", "params": {}}) + "\n")
+        answers = tmp_path / "answers.jsonl"
+        with requests.open("rb") as stdin, answers.open("wb") as stdout:
+            proc = subprocess.run([sys.executable, "-m", "pycodex.cli.main", "app-server"], stdin=stdin,
+                                  stdout=stdout, stderr=subprocess.PIPE, cwd=ws, env=server_env(home),
+                                  timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode()
+    got = [json.loads(line) for line in answers.read_text().splitlines()]
+    assert [m["id"] for m in got] == [1, 2]
+    assert got[1]["result"]["data"] == []
+
+
 def test_stdout_carries_only_protocol_lines(tmp_path: Path, v2schema: V2Schema) -> None:
     """Bad input in config.toml (an unknown key): logged on stderr and sent as a configWarning
     notification; stdout holds only protocol lines."""

@@ -319,3 +319,62 @@ def test_the_output_schema_reaches_every_task_and_an_unreadable_one_is_refused(t
         for req in srv.requests:
             assert req.body["text"]["format"]["schema"] == schema
     assert [r["final_message"] for r in results(tmp_path / "out")] == ['{"ok": true}'] * 2
+
+
+def test_a_clone_that_never_answers_times_out_and_ctrl_c_stops_it(tmp_path: Path) -> None:
+    """Bad input: a git URL whose server accepts the connection and never answers. With
+    --timeout-sec the task is timed_out; without it, SIGINT aborts it. Either way the batch
+    ends at once, results.jsonl is written and no git process is left behind."""
+    import contextlib
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+
+    def accept() -> None:  # take connections and never answer them
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/{uuid.uuid4().hex}.git"
+    tasks = write_tasks(tmp_path / "tasks.jsonl", [{"id": "hang", "prompt": "go", "workspace": url}])
+    home = tmp_path / "home"
+    try:
+        with ScriptedModelServer([]) as srv:
+            write_config(home, srv.base_url)
+            started = time.monotonic()
+            timed = run_batch(home, tasks, "--out", tmp_path / "out1", "--timeout-sec", "2")
+            took = time.monotonic() - started
+            assert timed.returncode == 1, timed.stdout + timed.stderr
+            assert took < 20
+            [result] = results(tmp_path / "out1")
+            assert result["status"] == "timed_out"
+            assert result["error"] == "timed out after 2 s preparing the workspace"
+            assert not _alive(url), "the clone outlived its task"
+
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "pycodex.cli.main", "batch", str(tasks), "--out", str(tmp_path / "out2")],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=batch_env(home),
+            )
+            deadline = time.monotonic() + 20
+            while not _alive(url):
+                assert time.monotonic() < deadline, "the clone never started"
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate(timeout=20)
+            assert proc.returncode == 130, stdout + stderr
+            assert "Traceback" not in stderr
+            [result] = results(tmp_path / "out2")
+            assert result["status"] == "aborted"
+            assert result["error"] == "aborted: the batch was interrupted"
+            time.sleep(0.2)
+            assert not _alive(url), "the clone outlived the interrupted batch"
+            assert srv.requests == []
+    finally:
+        listed = subprocess.run(["pgrep", "-f", url], capture_output=True, text=True, check=False)
+        for pid in listed.stdout.split():  # a clone the fix failed to stop: by its id only
+            os.kill(int(pid), signal.SIGKILL)
+        listener.close()

@@ -66,12 +66,15 @@ def test_add_list_get_remove_keep_the_rest_of_the_file(tmp_path: Path) -> None:
         (("add", "s", "--env", "NOEQUALS", "--", "x"), "Error: --env takes KEY=VALUE, got 'NOEQUALS'"),
         (("remove", "ghost"), "Error: no MCP server named 'ghost' in {cfg}"),
         (("get", "ghost"), "Error: no MCP server named 'ghost' in {cfg}"),
+        (("add", "web", "--url", "notaurl"),
+         "Error: mcp_servers.web: `url` must start with http:// or https://, got 'notaurl'; nothing was changed"),
     ],
-    ids=["bad-name", "no-command", "env-without-equals", "remove-unknown", "get-unknown"],
+    ids=["bad-name", "no-command", "env-without-equals", "remove-unknown", "get-unknown", "url-not-http"],
 )
 def test_bad_input_is_one_line_and_changes_nothing(tmp_path: Path, args: tuple[str, ...], line: str) -> None:
     """Bad input tried: the arguments in `args` (a name with a space, no command, an --env
-    without `=`, removing and showing a server that does not exist)."""
+    without `=`, removing and showing a server that does not exist, a --url that is not
+    http(s), which every later command would refuse to load)."""
     home = tmp_path / "home"
     home.mkdir()
     cfg = home / "config.toml"

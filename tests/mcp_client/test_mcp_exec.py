@@ -199,3 +199,25 @@ def test_approval_of_tools_not_marked_read_only(tmp_path: Path) -> None:
     assert run.code == 0, run.stderr
     said = outputs(requests[-1].body)["w"][1]["text"]
     assert said.startswith("MCP tool call rejected: it needs the user's approval (may modify or delete data)")
+
+
+def test_a_server_writing_lines_that_are_not_json_rpc_costs_one_line_each(tmp_path: Path) -> None:
+    """Bad input tried: a server that writes a line that is not JSON and a reply whose result
+    is not an object on its stdout before it starts speaking MCP. Each is one line on stderr
+    naming the server (no traceback), and its tools still work."""
+    import sys
+
+    from tests.mcp_client.helpers import SERVER
+
+    script = f"echo 'not json'; echo '{{\"jsonrpc\": \"2.0\", \"id\": 99, \"result\": 5}}'; exec {sys.executable} {SERVER}"
+    table = stdio_table("t", command="sh", args=["-c", script])
+    run, requests = _run(tmp_path, [call(NS, "echo", {"message": "fine"}, "c1"), done()], table)
+    assert run.code == 0, run.stderr
+    assert masked(outputs(requests[-1].body)["c1"])[1]["text"] == "echo: fine"
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "MCP server `t`: Failed to parse JSONRPC message from server: not JSON "
+        "(expected ident at line 1 column 2)",
+        "MCP server `t`: Failed to parse JSONRPC message from server: not a JSON-RPC request, "
+        "notification or reply",
+    ]

@@ -104,3 +104,28 @@ async def test_a_cancelled_call_interrupts_its_turn_and_the_thread_goes_on(tmp_p
     assert text_of(reply) == "back again" and not reply.is_error
     assert reply.structured_content["threadId"] == thread_id
     assert "sleep" in input_texts(bodies[1]) and input_texts(bodies[1])[-1] == "are you there?"
+
+
+def test_unreadable_lines_are_each_named_on_stderr_and_the_server_goes_on(tmp_path: Path) -> None:
+    """Bad input: a line that is not JSON, a JSON array, 100,000 nested arrays, and an object
+    that is neither a request, a notification nor a reply. Each is one warning line on stderr
+    (the SDK alone drops them without a word), and the server still answers. Blank lines
+    between them are no message and get no warning."""
+    with ScriptedModelServer([]) as srv:
+        home, ws = setup_home(tmp_path, srv.base_url)
+        server = RawServer(home, ws)
+        server.initialize()
+        assert server.proc.stdin is not None
+        for line in (b"this is not json", b"", b"[1, 2]", b"  ", b"[" * 100_000, b'{"jsonrpc": "2.0"}'):
+            server.proc.stdin.write(line + b"\n")
+        server.proc.stdin.flush()
+        tools = server.response(server.request("tools/list", {}))
+        server.close_stdin()
+        assert server.proc.wait(timeout=30) == 0
+    assert [t["name"] for t in tools["result"]["tools"]] == ["codex", "codex-reply"]
+    skipped = [line for line in server.stderr().splitlines() if "skipped an input line" in line]
+    assert [line.split("skipped an input line: ", 1)[1] for line in skipped] == [
+        "not JSON (expected ident at line 1 column 2)", "not a JSON object",
+        "not JSON (recursion limit exceeded at line 1 column 202)",
+        "not a JSON-RPC request, notification or reply"]
+    assert "Traceback" not in server.stderr()

@@ -74,6 +74,8 @@ def parse_line(line: str | bytes) -> Message | None:
         obj = json.loads(line)
     except (ValueError, UnicodeDecodeError) as e:
         return Invalid(None, PARSE_ERROR, f"parse error: {_first_line(str(e))}")
+    except RecursionError:  # nesting deeper than the decoder recurses: bad input, not a crash
+        return Invalid(None, PARSE_ERROR, "parse error: nested too deeply")
     return classify(obj)
 
 

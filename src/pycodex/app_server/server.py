@@ -134,6 +134,9 @@ async def serve(transport: Transport, options: ServerOptions) -> int:
     reader = loop.create_task(_read_loop(transport, dispatcher, conn))
     stopper = loop.create_task(stop.wait())
     await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if reader.done() and not reader.cancelled() and reader.exception() is not None:
+        # Never a silent exit: say why the server stopped reading.
+        log.error("app-server stopped reading stdin: %s", reader.exception())
     for task in (reader, stopper):
         task.cancel()
     # Nobody can answer an approval any more: waiting requests are declined.

@@ -34,7 +34,7 @@ class Transport(Protocol):
 
 
 class StdioTransport:
-    """stdin/stdout as pipes registered with the loop; a reader thread where that fails."""
+    """stdin/stdout as pipes registered with the loop; worker threads for regular files."""
 
     def __init__(self, stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> None:
         self._stdin = stdin or sys.stdin.buffer
@@ -42,6 +42,7 @@ class StdioTransport:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._lines: asyncio.Queue[bytes | None] | None = None
+        self._file_out: IO[bytes] | None = None
         self._closed = False
 
     async def start(self) -> None:
@@ -57,7 +58,12 @@ class StdioTransport:
             threading.Thread(target=self._read_thread, args=(loop,), daemon=True).start()
         # Our own duplicate of stdout: closing the transport must not close fd 1 under logging.
         out = os.fdopen(os.dup(self._stdout.fileno()), "wb", buffering=0)
-        transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, out)
+        try:
+            transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, out)
+        except (ValueError, OSError):
+            # A regular file (`> answers.jsonl`) cannot be watched: written from a worker thread.
+            self._file_out = out
+            return
         self._writer = asyncio.StreamWriter(transport, protocol, None, loop)
 
     def _read_thread(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -96,6 +102,10 @@ class StdioTransport:
 
     async def write(self, data: bytes) -> None:
         """Write and wait for the pipe to take it (back-pressure from a slow client)."""
+        if self._file_out is not None and not self._closed:
+            # The connection's write lock keeps these in order.
+            await asyncio.to_thread(_write_all, self._file_out, data)
+            return
         if self._writer is None or self._closed:
             raise ConnectionError("stdout is closed")
         self._writer.write(data)
@@ -103,8 +113,19 @@ class StdioTransport:
 
     async def close(self) -> None:
         """Close our end of stdout."""
+        if self._file_out is not None and not self._closed:
+            self._closed = True
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(self._file_out.close)
         if self._writer is not None and not self._closed:
             self._closed = True
             with contextlib.suppress(ConnectionError, OSError):
                 await self._writer.drain()
             self._writer.close()
+
+
+def _write_all(out: IO[bytes], data: bytes) -> None:
+    """An unbuffered write may take part of the bytes: write until all are."""
+    view = memoryview(data)
+    while view:
+        view = view[out.write(view) or 0:]

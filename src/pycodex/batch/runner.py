@@ -96,9 +96,13 @@ async def run_task(
                         task_digest=task.digest)
     try:
         await asyncio.to_thread(reset_task_dir, task_dir)
-        ws = await asyncio.to_thread(
-            workspace.prepare, task.workspace, task_dir / "workspace", task_dir / ".batch"
-        )
+        ws = await _prepare(task, task_dir, settings.timeout_s, stop)
+        if ws is None:
+            stopped = Status.ABORTED if stop is not None and stop.is_set() else Status.TIMED_OUT
+            result.status = stopped
+            result.error = (ABORTED if stopped is Status.ABORTED
+                            else f"timed out after {settings.timeout_s:g} s preparing the workspace")
+            return await asyncio.to_thread(_finish, result, t0, task_dir)
         await _session(task, settings, ws, task_dir, result, stop, on_tokens)
         patch = await asyncio.to_thread(workspace.diff, ws)
         await asyncio.to_thread((task_dir / "changes.diff").write_bytes, patch)
@@ -106,10 +110,38 @@ async def run_task(
         result.status, result.error = Status.FAILED, str(e)
     except Exception as e:  # the session failing to start: said in one line, never raised
         result.status, result.error = Status.FAILED, f"{type(e).__name__}: {e}"
+    return await asyncio.to_thread(_finish, result, t0, task_dir)
+
+
+def _finish(result: TaskResult, t0: float, task_dir: Path) -> TaskResult:
+    """Time the result and write it as the task's result.json (blocking I/O)."""
     result.duration_s = time.monotonic() - t0
     with contextlib.suppress(OSError):
-        await asyncio.to_thread(write_json_atomic, task_dir / "result.json", result.to_json())
+        write_json_atomic(task_dir / "result.json", result.to_json())
     return result
+
+
+async def _prepare(task: TaskSpec, task_dir: Path, timeout_s: float | None,
+                   stop: asyncio.Event | None) -> workspace.Workspace | None:
+    """The task's workspace; None when the batch was stopped or time ran out first (a clone
+    can wait on the network for ever: its git is killed)."""
+    cancel = workspace.Cancel()
+    making = asyncio.ensure_future(asyncio.to_thread(
+        workspace.prepare, task.workspace, task_dir / "workspace", task_dir / ".batch", cancel))
+    stopping = asyncio.ensure_future(stop.wait() if stop is not None else asyncio.Event().wait())
+    try:
+        await asyncio.wait({making, stopping}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # cancelled (a Ray cancel): the clone goes too
+        cancel.cancel()
+        raise
+    finally:
+        stopping.cancel()
+    if making.done():
+        return making.result()
+    cancel.cancel()
+    with contextlib.suppress(workspace.WorkspaceError):
+        await making  # the thread returns once its git is dead
+    return None
 
 
 async def _session(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,38 @@ from pycodex.batch.tasks import is_git_url
 
 class WorkspaceError(Exception):
     """A workspace could not be prepared or diffed (one line, for result.json)."""
+
+
+class Cancel:
+    """Stops, from another thread, the git command a preparation runs (a clone may hang on
+    the network for ever): its whole process group is killed, and no later one starts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Kill the running git command, if any; refuse the next ones."""
+        with self._lock:
+            self.cancelled = True
+            if self._proc is not None and self._proc.poll() is None:
+                try:
+                    os.killpg(self._proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def run(self, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+        """Run argv in a process group of its own, as `subprocess.run` with output captured."""
+        with self._lock:
+            if self.cancelled:
+                raise WorkspaceError("cancelled")
+            self._proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, start_new_session=True)
+        out, err = self._proc.communicate()
+        if self.cancelled:
+            raise WorkspaceError("cancelled")
+        return subprocess.CompletedProcess(argv, self._proc.returncode, out, err)
 
 
 # Overrides for knobs a repository's config could use to run a program.
@@ -46,13 +80,14 @@ def _isolated_env(home: bool = False) -> dict[str, str]:
 
 
 def _git(*args: str | Path, env: dict[str, str] | None = None, check: bool = True,
-         user_config: bool = False) -> subprocess.CompletedProcess[bytes]:
+         user_config: bool = False, cancel: Cancel | None = None) -> subprocess.CompletedProcess[bytes]:
     full_env = _isolated_env(user_config)
     full_env.update(env or {})
-    proc = subprocess.run(
-        ["git", *_SAFE, *map(str, args)], env=full_env, capture_output=True,
-        stdin=subprocess.DEVNULL, check=False,
-    )
+    argv = ["git", *_SAFE, *map(str, args)]
+    if cancel is not None:
+        proc = cancel.run(argv, full_env)
+    else:
+        proc = subprocess.run(argv, env=full_env, capture_output=True, stdin=subprocess.DEVNULL, check=False)
     if check and proc.returncode != 0:
         err = " ".join(proc.stderr.decode("utf-8", "replace").split())
         raise WorkspaceError(f"git {_subcommand(args)} failed: {err or f'exit {proc.returncode}'}")
@@ -120,12 +155,13 @@ def is_repository(source: Path) -> bool:
     return _repo_of(source) is not None
 
 
-def prepare(source: str, root: Path, scratch: Path) -> Workspace:
-    """Make the task's workspace at `root` from `source` (a path or a git URL)."""
+def prepare(source: str, root: Path, scratch: Path, cancel: Cancel | None = None) -> Workspace:
+    """Make the task's workspace at `root` from `source` (a path or a git URL); `cancel` stops
+    a clone."""
     scratch.mkdir(parents=True, exist_ok=True)
     root.parent.mkdir(parents=True, exist_ok=True)
     if is_git_url(source):
-        return _clone(source, root, scratch)
+        return _clone(source, root, scratch, cancel)
     src = Path(source)
     if not src.is_dir():
         raise WorkspaceError(f"workspace {source} is not a directory")
@@ -150,8 +186,8 @@ def _worktree(top: Path, prefix: str, root: Path, scratch: Path) -> Workspace:
                      alternates=Path(common.stdout.decode().strip()) / "objects")
 
 
-def _clone(url: str, root: Path, scratch: Path) -> Workspace:
-    _git("clone", "--quiet", "--template=", url, root, user_config=True)
+def _clone(url: str, root: Path, scratch: Path, cancel: Cancel | None) -> Workspace:
+    _git("clone", "--quiet", "--template=", url, root, user_config=True, cancel=cancel)
     base = _git("-C", root, "rev-parse", "HEAD").stdout.decode().strip()
     return Workspace(root=root, cwd=root, kind="clone", where=("-C", str(root)), base=base,
                      scratch=scratch)

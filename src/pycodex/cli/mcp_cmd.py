@@ -32,8 +32,6 @@ def _config_path() -> Path:
 
 def _servers() -> dict[str, McpServerConfig]:
     """The configured servers, validated as a session would read them."""
-    from pydantic import ValidationError
-
     from pycodex.config.schema import McpServerToml
 
     path = _config_path()
@@ -45,12 +43,24 @@ def _servers() -> dict[str, McpServerConfig]:
         _fail(f"mcp_servers in {path} is not a table")
     out: dict[str, McpServerConfig] = {}
     for name, entry in sorted(table.items()):
-        try:
-            out[name] = mcp_server_config(name, McpServerToml.model_validate(entry, strict=True))
-        except ValidationError as e:
-            err = e.errors()[0]
-            _fail(f"mcp_servers.{name} in {path}: {str(err['msg']).removeprefix('Value error, ')}")
+        problem = _entry_problem(name, entry)
+        if problem is not None:
+            _fail(f"mcp_servers.{name} in {path}: {problem}")
+        out[name] = mcp_server_config(name, McpServerToml.model_validate(entry, strict=True))
     return out
+
+
+def _entry_problem(name: str, entry: Any) -> str | None:
+    """What a session would refuse in this `[mcp_servers.<name>]` entry, or None."""
+    from pydantic import ValidationError
+
+    from pycodex.config.schema import McpServerToml
+
+    try:
+        mcp_server_config(name, McpServerToml.model_validate(entry, strict=True))
+    except ValidationError as e:
+        return str(e.errors()[0]["msg"]).removeprefix("Value error, ")
+    return None
 
 
 def _as_json(cfg: McpServerConfig) -> dict[str, Any]:
@@ -152,6 +162,10 @@ def add_command(name: str, env: tuple[str, ...], url: str | None, bearer_token_e
             inline = tomlkit.inline_table()
             inline.update(pairs)
             entry["env"] = inline
+    # An entry every later command would refuse to load is not written at all.
+    problem = _entry_problem(name, entry.unwrap())
+    if problem is not None:
+        _fail(f"mcp_servers.{name}: {problem}; nothing was changed")
     doc = _load_document()
     servers = doc.setdefault("mcp_servers", tomlkit.table(is_super_table=True))
     replaced = name in servers

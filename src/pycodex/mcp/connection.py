@@ -36,6 +36,7 @@ from pycodex.exec.watchdog import (
     new_manager_tag,
     tagged_pids,
 )
+from pycodex.mcp import sdk_logs
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class McpConnection:
         await ready
 
     async def _run(self, ready: asyncio.Future[None]) -> None:
+        sdk_logs.install()
+        sdk_logs.SERVER.set(self.cfg.name)  # this task's context: the SDK's readers inherit it
         errlog = cast(TextIO, await asyncio.to_thread(
             tempfile.TemporaryFile, "w+", encoding="utf-8", errors="replace"
         ))

@@ -7,7 +7,8 @@ the client's next line before it could stop. `StdinLines` reads it through the e
 The SDK drops a line it cannot validate. For an answer to one of our requests (an approval
 elicitation) that would leave the request waiting forever — and the turn with it. A reply whose
 `result` is not an object, or that has neither `result` nor `error`, is turned into an error
-reply to the same id, which the approval code reads as a denial.
+reply to the same id, which the approval code reads as a denial. Any other unreadable line is
+named on stderr, one line each.
 """
 
 from __future__ import annotations
@@ -61,10 +62,12 @@ class StdinLines:
         return self
 
     async def __anext__(self) -> str:
-        line = await self._next()
-        if line is None:
-            raise StopAsyncIteration
-        return line.decode("utf-8", errors="replace")
+        while True:
+            line = await self._next()
+            if line is None:
+                raise StopAsyncIteration
+            if line.strip():  # a blank line is no message, and not worth a warning
+                return line.decode("utf-8", errors="replace")
 
     async def _next(self) -> bytes | None:
         if self._queue is not None:
@@ -107,12 +110,28 @@ def malformed_reply(exc: Exception) -> tuple[str | int, str] | None:
     return None
 
 
+def unreadable_line(exc: Exception) -> str:
+    """What is wrong with an input line the SDK could not read, in one line."""
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            return f"not JSON ({first['msg'].removeprefix('Invalid JSON: ')})"
+        if first["type"] == "model_type":
+            return "not a JSON object"
+        return "not a JSON-RPC request, notification or reply"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 async def repair_replies(source: Any, sink: MemoryObjectSendStream[SessionMessage | Exception]) -> None:
     """Copy `source` to `sink`, replacing unreadable replies; closes `sink` at the end."""
     async with sink:
         try:
             async for item in source:
                 bad = malformed_reply(item) if isinstance(item, Exception) else None
+                if isinstance(item, Exception) and bad is None:
+                    # The SDK would drop it without a word; Codex's server logged each one.
+                    log.warning("skipped an input line: %s", unreadable_line(item))
+                    continue
                 if bad is not None:
                     rid, problem = bad
                     log.warning("request %s: the client sent %s", rid, problem)
