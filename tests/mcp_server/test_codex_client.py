@@ -20,8 +20,12 @@ def test_codex_cli_calls_the_codex_tool_of_pycodex(tmp_path: Path) -> None:
     call = sc.function_call("codex", {"prompt": "inner prompt", "sandbox": "danger-full-access"}, "outer1")
     call[0]["item"]["namespace"] = "mcp__pycodex"
     # Codex does not wait for its MCP servers before the first request: the outer model's call
-    # comes late enough for pycodex's server to be up, even on a loaded machine.
-    outer_turns = [sc.turn(sc.delay(4000), call, sc.completed()), sc.turn(sc.message("outer done"), sc.completed())]
+    # comes late enough for pycodex's server to be up, even on a loaded machine. The server's
+    # modules are imported once beforehand, so a fresh checkout's first import (compiling them)
+    # is not part of that wait.
+    subprocess.run([sys.executable, "-c", "import pycodex.cli.mcp_server_cmd, pycodex.mcp_server.server"],
+                   check=True, timeout=120)
+    outer_turns = [sc.turn(sc.delay(6000), call, sc.completed()), sc.turn(sc.message("outer done"), sc.completed())]
     inner_turns = [sc.turn(sc.message("inner answer"), sc.completed())]
     with ScriptedModelServer(outer_turns) as outer, ScriptedModelServer(inner_turns) as inner:
         home, ws, codex_home = tmp_path / "pycodex-home", tmp_path / "ws", tmp_path / "codex-home"
