@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pycodex.protocol.text import encode_utf8, loads_untrusted
+
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
@@ -70,8 +72,13 @@ def parse_line(line: str | bytes) -> Message | None:
     """Classify one line; None for a blank one."""
     if not line.strip():
         return None
+    if isinstance(line, bytes):  # else json guesses UTF-16 or -32 and names that codec
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return Invalid(None, PARSE_ERROR, f"parse error: not UTF-8 (invalid byte at offset {e.start})")
     try:
-        obj = json.loads(line)
+        obj = loads_untrusted(line)
     except (ValueError, UnicodeDecodeError) as e:
         return Invalid(None, PARSE_ERROR, f"parse error: {_first_line(str(e))}")
     except RecursionError:  # nesting deeper than the decoder recurses: bad input, not a crash
@@ -108,7 +115,7 @@ def classify(obj: Any) -> Message:
 
 def encode(message: dict[str, Any]) -> bytes:
     """One message as a line."""
-    return (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return encode_utf8(json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def result_message(rid: RequestId, result: Any) -> dict[str, Any]:

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pycodex.protocol.text import loads_untrusted
+
 KEYS = frozenset({"id", "prompt", "workspace", "model", "config", "images"})
 # An id becomes a directory name under --out: no separators, no hidden or special names.
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
@@ -76,7 +78,7 @@ def _reject_constant(name: str) -> Any:
 
 def _parse_line(raw: str, number: int) -> TaskSpec:
     try:
-        obj = json.loads(raw, parse_constant=_reject_constant)
+        obj = loads_untrusted(raw, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise ValueError(f"not JSON ({e.msg} at column {e.colno})") from None
     if not isinstance(obj, dict):

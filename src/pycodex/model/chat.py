@@ -6,7 +6,6 @@ tool calls) are emitted when the choice finishes, then Completed with the usage,
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pycodex.model import events as me
 from pycodex.model.chat_request import CUSTOM_INPUT, build_chat_request, custom_tool_names
 from pycodex.model.failures import failed_response_error, stream_closed_error
 from pycodex.model.sse import iter_sse, parse_data
+from pycodex.protocol.text import loads_untrusted
 
 if TYPE_CHECKING:
     import httpx
@@ -156,7 +156,7 @@ class ChatAggregator:
         call_id = call.id or f"call_{uuid.uuid4().hex[:24]}"
         if call.name in self.custom_names:
             try:
-                parsed = json.loads(call.arguments or "{}")
+                parsed = loads_untrusted(call.arguments or "{}")
             except ValueError:
                 parsed = None
             raw = parsed.get(CUSTOM_INPUT) if isinstance(parsed, dict) else None

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pycodex.model.retry import backoff
+from pycodex.protocol.text import encode_utf8
 
 if TYPE_CHECKING:
     import httpx
@@ -149,7 +150,7 @@ class ModelClient:
         httpx = import_httpx()
         client = self._client()
         # Serialised once for every attempt; compact and UTF-8 as httpx's json= would be.
-        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        content = encode_utf8(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
         # The read timeout is the idle timeout: it bounds every wait for data from the server.
         timeout = httpx.Timeout(CONNECT_TIMEOUT_S, connect=CONNECT_TIMEOUT_S, read=idle,
                                 write=WRITE_TIMEOUT_S, pool=CONNECT_TIMEOUT_S)

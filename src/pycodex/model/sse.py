@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pycodex.model.errors import MalformedStreamError
 from pycodex.model.failures import idle_timeout_error, transport_error
+from pycodex.protocol.text import may_hold_surrogates, scrub_value
 
 if TYPE_CHECKING:
     import httpx
@@ -46,6 +47,9 @@ def parse_data(event: str, data: str) -> dict[str, Any]:
             raise malformed_data_error(event, data) from None
     if type(value) is not dict:
         raise malformed_data_error(event, data, "not a JSON object")
+    if may_hold_surrogates(data):  # a lone `\\ud800` would stop the session at its next write
+        cleaned: dict[str, Any] = scrub_value(value)
+        return cleaned
     return value
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from pycodex.protocol.goals import ThreadGoal
 from pycodex.protocol.json import event_msg_adapter, response_item_adapter
 from pycodex.protocol.models import Message, ResponseItem
 from pycodex.protocol.rollout import CompactedItem, SessionMeta, TurnContextItem
+from pycodex.protocol.text import loads_untrusted
 from pycodex.protocol.usage import TokenUsageInfo
 from pycodex.rollout.items import RolloutItem
 
@@ -97,7 +97,7 @@ def _read_lines(path: Path, out: LoadedRollout, decode_line: Callable[[bytes], R
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw)
+                obj = loads_untrusted(raw)
             except ValueError:  # not JSON, or not UTF-8
                 out.skipped += 1
                 continue

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pycodex.protocol.rollout import SessionMeta
+from pycodex.protocol.text import encode_utf8
 from pycodex.rollout.durable import make_dirs, sync_new_entries
 from pycodex.rollout.items import RolloutItem
 from pycodex.rollout.paths import rollout_path_for
@@ -135,7 +136,7 @@ class RolloutRecorder:
             raise RolloutWriteError(f"rollout {self.path} is already closed")
 
     def _write_all(self, items: Sequence[RolloutItem]) -> None:
-        view = memoryview("".join(i.to_line() for i in items).encode("utf-8"))
+        view = memoryview(encode_utf8("".join(i.to_line() for i in items)))
         try:
             while view:
                 n = os.write(self._fd, view)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from pycodex.protocol.models import ResponseItem
+from pycodex.protocol.text import loads_untrusted
 
 if TYPE_CHECKING:
     from pycodex.session.session import Session
@@ -95,7 +96,7 @@ class ToolHandler(Protocol):
 def parse_args(model: type[M], payload: str) -> M:
     """Validate JSON arguments; invalid input is told to the model, not raised."""
     try:
-        data: Any = json.loads(payload or "{}")
+        data: Any = loads_untrusted(payload or "{}")
     except json.JSONDecodeError as e:
         raise RespondToModel(f"failed to parse function arguments: {e}") from e
     if not isinstance(data, dict):

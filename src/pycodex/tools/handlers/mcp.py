@@ -25,6 +25,7 @@ from pycodex.protocol.events import (
 )
 from pycodex.protocol.models import FunctionCallOutput
 from pycodex.protocol.policies import AskForApproval, DangerFullAccess
+from pycodex.protocol.text import loads_untrusted
 from pycodex.tools.context import (
     RespondToModel,
     ToolInvocation,
@@ -146,7 +147,7 @@ def parse_arguments(payload: str) -> tuple[Any, str | None]:
     if not payload.strip():
         return None, None
     try:
-        args = json.loads(payload)
+        args = loads_untrusted(payload)
     except json.JSONDecodeError as e:
         return payload, f"failed to parse tool call arguments: {e}"
     if args is not None and not isinstance(args, dict):

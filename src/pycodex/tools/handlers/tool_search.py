@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pycodex.protocol.models import ToolSearchOutput
+from pycodex.protocol.text import loads_untrusted
 from pycodex.tools.context import RespondToModel, ToolHandler, ToolInvocation, ToolOutput
 
 DEFAULT_LIMIT = 8  # matches returned when the model gives no limit, as in Codex
@@ -152,7 +153,7 @@ def loaded_specs(matches: Sequence[DeferredTool]) -> list[dict[str, Any]]:
 def parse_search_args(payload: str) -> tuple[str, int]:
     """(query, limit) from the call's arguments; RespondToModel when they do not decode."""
     try:
-        args = json.loads(payload)
+        args = loads_untrusted(payload)
     except json.JSONDecodeError as e:
         raise RespondToModel(f"failed to parse tool_search arguments: {e}") from None
     if not isinstance(args, dict):
