@@ -378,3 +378,23 @@ def test_a_clone_that_never_answers_times_out_and_ctrl_c_stops_it(tmp_path: Path
         for pid in listed.stdout.split():  # a clone the fix failed to stop: by its id only
             os.kill(int(pid), signal.SIGKILL)
         listener.close()
+
+
+def test_a_tasks_file_with_a_bom_runs_and_a_task_config_key_nobody_knows_is_named(tmp_path: Path) -> None:
+    """Bad input: a TASKS file saved with a UTF-8 byte order mark (it was refused as 'not
+    JSON'), and a task whose own `config` has a key pycodex does not know (it was ignored
+    without a word, while the same key given with -c is warned about)."""
+    make_repo(tmp_path / "repo")
+    tasks = tmp_path / "tasks.jsonl"
+    line = json.dumps({"id": "t1", "prompt": f"{tag('t1')} hi", "workspace": "repo",
+                       "config": {"bogus_knob": 1}})
+    tasks.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n")
+    out, home = tmp_path / "out", tmp_path / "home"
+    scripts = {"t1": [sc.turn(sc.message("done"), sc.completed())]}
+    with ScriptedModelServer(responder=responder(scripts)) as srv:
+        write_config(home, srv.base_url)
+        proc = run_batch(home, tasks, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert [r["status"] for r in results(out)] == ["completed"]
+    assert f"{tasks}:1: config warning: ignoring unknown keys" in proc.stderr
+    assert "bogus_knob" in proc.stderr

@@ -63,3 +63,36 @@ def test_signal_mid_command_aborts_the_turn_and_kills_the_command(tmp_path: Path
     kinds = [json.loads(x)["payload"].get("type") for x in rollout.read_text().splitlines()]
     assert "turn_aborted" in kinds
 
+
+
+def _reading_stdin(pid: int) -> bool:
+    """Whether the process's main thread is blocked reading file descriptor 0 (x86-64/arm64)."""
+    try:
+        call = Path(f"/proc/{pid}/syscall").read_text().split()
+    except OSError:
+        return False
+    return len(call) > 1 and call[0] in ("0", "63") and int(call[1], 16) == 0
+
+
+def test_ctrl_c_while_the_prompt_is_read_from_stdin_exits_130(tmp_path: Path) -> None:
+    # `exec -` waits for its stdin (an open pipe nobody writes to) when Ctrl-C comes: it exited
+    # 1 with click's "Aborted!".
+    home = tmp_path / "home"
+    write_config(home, "http://127.0.0.1:9/v1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pycodex.cli.main", "exec", "--skip-git-repo-check", "-C", str(tmp_path), "-"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYCODEX_HOME": str(home), "MOCK_API_KEY": "k"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _reading_stdin(proc.pid):  # start-up done, blocked in read(0, ...)
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Aborted" not in err

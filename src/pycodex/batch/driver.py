@@ -98,7 +98,7 @@ def prepare(opts: BatchOptions, out: Path) -> tuple[list[TaskSpec], RunSettings]
 
     name = str(opts.tasks_file)
     try:
-        text = opts.tasks_file.read_text(encoding="utf-8")
+        text = opts.tasks_file.read_text(encoding="utf-8-sig")  # a BOM from an editor is not a task
     except (OSError, UnicodeDecodeError) as e:
         raise BatchError(f"cannot read {name}: {getattr(e, 'strerror', None) or e}") from e
     parsed = parse_tasks(text)
@@ -120,9 +120,13 @@ def prepare(opts: BatchOptions, out: Path) -> tuple[list[TaskSpec], RunSettings]
     for task in tasks:  # a task's own model and `-c` overrides must make a valid config too
         if task.overrides or task.model:
             try:
-                load_headless_config(task_flags(task, opts.flags), base)
+                own = load_headless_config(task_flags(task, opts.flags), base)
             except ConfigError as e:
                 errors.append((task.line, " ".join(str(e).split())))
+                continue
+            for warning in own.warnings:  # e.g. an unknown key in the task's own `config`
+                if warning not in config.warnings:
+                    print(f"{name}:{task.line}: {warning}", file=sys.stderr)
     if errors:
         raise BatchError("\n".join(_lines(name, errors)))
     if opts.engine == "local":  # Ray workers may hold the key the driver lacks

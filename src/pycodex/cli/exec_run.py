@@ -40,6 +40,8 @@ def run_exec(opts: ExecOptions) -> int:
         for line in str(e).splitlines() or [""]:  # a config error may list several problems
             print(f"Error: {line}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C while the prompt is read from stdin: as a shell reports it
+        return 128 + signal.SIGINT
     return asyncio.run(_run(opts, config, initial, prompt, schema, review))
 
 

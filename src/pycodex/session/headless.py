@@ -28,6 +28,9 @@ class HeadlessFlags:
     ephemeral: bool = False
 
 
+OSS_DEFAULT_MODEL = "gpt-oss:20b"  # Ollama's name for it
+
+
 def headless_overrides(flags: HeadlessFlags, cwd: Path | None) -> CliOverrides:
     """The typed overrides the flags stand for (`--full-auto`, `--yolo` resolved)."""
     from pycodex.config.config import CliOverrides
@@ -38,7 +41,8 @@ def headless_overrides(flags: HeadlessFlags, cwd: Path | None) -> CliOverrides:
     if flags.yolo:
         sandbox, approval = SandboxMode.DANGER_FULL_ACCESS, AskForApproval.NEVER
     return CliOverrides(
-        model=flags.model,
+        # `--oss` without `-m`: the local provider's default model, as Codex picks it.
+        model=flags.model or (OSS_DEFAULT_MODEL if flags.oss else None),
         cwd=cwd,
         approval_policy=approval,
         sandbox_mode=sandbox,
