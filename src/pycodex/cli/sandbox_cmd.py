@@ -28,6 +28,8 @@ def linux_command(full_auto: bool, mode: str | None, cwd: Path | None, config: t
     from pycodex.protocol.policies import SandboxMode
     from pycodex.tools.orchestrator import SECRET_ENV_VARS
 
+    if command[0].startswith("-"):  # an option we do not have (a typo), not a program
+        raise click.UsageError(f"no such option: {command[0]} (the command goes after `--`)")
     chosen = SandboxMode(mode) if mode else (SandboxMode.WORKSPACE_WRITE if full_auto else SandboxMode.READ_ONLY)
     try:
         cfg = load_config(CliOverrides(cwd=cwd, sandbox_mode=chosen, raw=list(config)))
