@@ -76,7 +76,9 @@ def test_answer_approve_decline_status_and_quit_leaving_no_process(
     assert "To continue this session, run pycodex resume" in term.scrollback()
     assert "Hello from the model" in term.scrollback()  # the conversation stays in scrollback
     assert pgrep(marker) == []
-    assert pgrep(str(home)) == [] and pgrep("pycodex.cli.main -a on-request") == []
+    # (EXITED=0 came after pycodex itself ended; a pattern matching every pycodex UI on the
+    # machine would also see another checkout's test run.)
+    assert pgrep(str(home)) == []
 
 
 def test_esc_interrupts_and_resume_shows_the_history(
