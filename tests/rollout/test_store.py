@@ -89,3 +89,28 @@ def test_sessions_cli_list_and_show(tmp_path: Path) -> None:
     shown = subprocess.run([sys.executable, "-m", "pycodex.cli.main", "sessions", "show", row["thread_id"][:13]],
                            capture_output=True, text=True, env=env, check=True).stdout
     assert "user:\n    show me this" in shown
+
+
+def test_the_index_holding_conversation_text_is_private_like_the_rollouts(tmp_path: Path) -> None:
+    """A real `pycodex exec` run: the index (which keeps every user message for search) is
+    readable by its owner only, as the rollout is; an index an older run left readable by
+    everyone (bad input: mode 0644) is tightened the next time it is opened."""
+    import os
+
+    from pycodex.testing import scenario as sc
+    from pycodex.testing.server import ScriptedModelServer
+    from tests.e2e.helpers import run_exec, write_config
+
+    home, ws = tmp_path / "home", tmp_path / "ws"
+    ws.mkdir()
+    with ScriptedModelServer([sc.turn(sc.message("hi"), sc.completed())] * 2) as srv:
+        write_config(home, srv.base_url)
+        assert run_exec(home, ws, "my secret plan").code == 0
+        index = home / "sessions" / "index.sqlite"
+        assert b"secret plan" in b"".join(p.read_bytes() for p in index.parent.glob("index.sqlite*"))
+        modes = {p.name: oct(p.stat().st_mode & 0o777) for p in home.rglob("*")
+                 if p.is_file() and (p.name.startswith("index.sqlite") or p.suffix == ".jsonl")}
+        assert modes and set(modes.values()) == {"0o600"}, modes
+        os.chmod(index, 0o644)
+        assert run_exec(home, ws, "again").code == 0
+    assert oct(index.stat().st_mode & 0o777) == "0o600"

@@ -267,3 +267,32 @@ def test_pycodex_helpers_ignore_a_package_planted_in_the_working_directory(tmp_p
     assert "sk-probe-secret" not in environ, (environ, proc.stderr)
     assert cwd == "/", (cwd, proc.stderr)
     assert not (outside / "pwned").exists()
+
+
+def test_last_message_file_swapped_for_a_symlink_is_not_followed(tmp_path: Path, dirs: tuple[Path, Path]) -> None:
+    # `exec -o last.txt` in the workspace: a command replaces last.txt with a symlink to a file
+    # outside the writable roots, or its folder with a symlink to a folder outside, or the file
+    # with a FIFO; pycodex writes the model's last message after the run, outside the sandbox,
+    # and must neither write through a link nor hang.
+    ws, outside = dirs
+    victim = outside / "victim.txt"
+    victim.write_text("precious\n")
+    (ws / "out").mkdir()
+    cases = [(ws / "last.txt", f"rm -f last.txt; ln -s {victim} last.txt", True),
+             (ws / "fifo.txt", "rm -f fifo.txt; mkfifo fifo.txt", True),
+             (ws / "out" / "victim.txt", f"mv out gone; ln -s {outside} out", False)]
+    for target, step, refused in cases:
+        turns = [sc.turn(sc.function_call("exec_command", {"cmd": step}, "c1"), sc.completed()),
+                 sc.turn(sc.message("agent-controlled text"), sc.completed())]
+        with ScriptedModelServer(turns) as srv:
+            home = tmp_path / "home"
+            write_config(home, srv.base_url, extra=NO_TMP)
+            run = run_exec(home, ws, "--sandbox", "workspace-write", "-o", str(target), "go", timeout=30)
+        assert victim.read_text() == "precious\n", target
+        assert "Traceback" not in run.stderr
+        errors = [line for line in run.stderr.splitlines() if line.startswith("Error:")]
+        if refused:
+            assert run.code == 1 and len(errors) == 1 and str(target) in errors[0], run.stderr
+        else:  # written into the folder it named when the run began, now moved to gone/
+            assert run.code == 0 and errors == [], run.stderr
+            assert (ws / "gone" / "victim.txt").read_text() == "agent-controlled text"

@@ -89,6 +89,39 @@ async def test_diff_shows_changes_and_untracked_files(
     assert "-old" in cell.diff and "+new" in cell.diff and "+brand new" in cell.diff
 
 
+async def test_diff_and_at_search_run_nothing_the_repository_config_names(
+        tmp_path: Path, model_server: ModelServerFactory) -> None:
+    """Bad input: a repository whose `.git/config` (which a sandboxed command may have written)
+    names programs: an fsmonitor hook, an external diff, a textconv and a clean/process
+    filter. `/diff` and `@` search run git outside any sandbox, so none of them may run."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    git(ws, "init", "-q")
+    (ws / "tracked.txt").write_text("old\n")
+    (ws / ".gitattributes").write_text("*.txt filter=evil diff=evil\n")
+    git(ws, "add", ".")
+    git(ws, "commit", "-qm", "x")
+    (ws / "tracked.txt").write_text("new\n")
+    (ws / "fresh.txt").write_text("brand new\n")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    for key in ("core.fsmonitor", "diff.external", "diff.evil.textconv", "diff.evil.command",
+                "filter.evil.clean", "filter.evil.process"):
+        git(ws, "config", key, f"sh -c 'touch {marks}/{key}; cat' --")
+    srv = model_server([])
+    app = make_app(tmp_path / "home", ws, srv.base_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.state.session_id)
+        await _send(pilot, "/diff")
+        cell = await until(pilot, lambda: next(
+            (x for x in app.state.cells if isinstance(x, c.DiffCell)), None))
+        await typed(pilot, "open @fresh")
+        await until(pilot, lambda: app.popup.is_open and app.popup.option_count)
+        assert app.popup.chosen() == "fresh.txt"
+    assert sorted(p.name for p in marks.iterdir()) == []
+    assert "-old" in cell.diff and "+new" in cell.diff and "+brand new" in cell.diff
+
+
 async def test_at_searches_files_respecting_gitignore_and_inserts_the_path(
         tmp_path: Path, model_server: ModelServerFactory) -> None:
     ws = tmp_path / "ws"

@@ -143,12 +143,13 @@ class ThreadHandle:
         client has the reply (so `turn/started` never precedes it)."""
         async with self._lock:
             running = self.active_turn_id()
-            if running is not None:
-                items = input_items(p.input, self.settings.cwd)
-                return w.Turn(id=running, status="inProgress"), self._submitter(ops.UserInput(items=items))
             settings = apply_turn_overrides(self.settings, p)
             items = input_items(p.input, settings.cwd)
+            # As in Codex, a turn's settings stay for the later turns even when its input only
+            # joins the running one (a policy tightened mid-turn must not be dropped).
             self.settings = settings
+            if running is not None:
+                return w.Turn(id=running, status="inProgress"), self._submitter(ops.UserInput(items=items))
             op = ops.UserTurn(
                 items=items, cwd=settings.cwd, approval_policy=settings.approval_policy,
                 sandbox_policy=settings.sandbox_policy, model=settings.model, effort=settings.effort,

@@ -14,6 +14,7 @@ from pycodex.cli.entry import end_startup_pause
 from pycodex.cli.exec_cmd import ExecOptions
 
 if TYPE_CHECKING:
+    from pycodex.cli.last_message import LastMessageFile
     from pycodex.config.config import Config
     from pycodex.protocol.events import ReviewTarget
     from pycodex.session.codex import InitialHistory
@@ -33,7 +34,7 @@ def run_exec(opts: ExecOptions) -> int:
             prompt = None
         else:
             prompt = _read_prompt(opts)
-        _check_last_message_path(opts.output_last_message)
+        last_message = _check_last_message_path(opts.output_last_message)
         config, initial = _prepare(opts)
         schema = _load_schema(opts.output_schema)
     except ExecError as e:
@@ -42,7 +43,7 @@ def run_exec(opts: ExecOptions) -> int:
         return 1
     except KeyboardInterrupt:  # Ctrl-C while the prompt is read from stdin: as a shell reports it
         return 128 + signal.SIGINT
-    return asyncio.run(_run(opts, config, initial, prompt, schema, review))
+    return asyncio.run(_run(opts, config, initial, prompt, schema, review, last_message))
 
 
 def _review_target(opts: ExecOptions) -> ReviewTarget:
@@ -109,17 +110,16 @@ def _read_stdin(*, announce: bool = False) -> str:
         raise ExecError(f"cannot read the prompt from stdin: it is not UTF-8 (invalid byte at offset {e.start})") from e
 
 
-def _check_last_message_path(path: Path | None) -> None:
+def _check_last_message_path(path: Path | None) -> LastMessageFile | None:
     """Refuse an `-o` file that cannot be written before any work is done (as Codex does)."""
     if path is None:
-        return
-    if path.is_dir():
-        raise ExecError(f"cannot write the last message to {path}: it is a directory")
+        return None
+    from pycodex.cli.last_message import LastMessageError, open_last_message_file
+
     try:
-        with path.open("a", encoding="utf-8"):  # created if missing, never truncated here
-            pass
-    except OSError as e:
-        raise ExecError(f"cannot write the last message to {path}: {e.strerror or e}") from e
+        return open_last_message_file(path)
+    except LastMessageError as e:
+        raise ExecError(str(e)) from e
 
 
 def _flags(opts: ExecOptions) -> HeadlessFlags:
@@ -236,6 +236,7 @@ async def _run(
     prompt: str | None,
     schema: Any,
     review: ReviewTarget | None = None,
+    last_message: LastMessageFile | None = None,
 ) -> int:
     from pycodex.protocol import events as ev
     from pycodex.protocol import ops
@@ -336,20 +337,22 @@ async def _run(
             break
     out.finish()
     written = True
-    if opts.output_last_message is not None:
-        written = _write_last_message(opts.output_last_message, out.last_agent_message)
+    if last_message is not None:
+        written = _write_last_message(last_message, out.last_agent_message)
     if stop_signal is not None:
         return 128 + stop_signal  # 130 for Ctrl-C, 143 for SIGTERM, as shells report them
     return 1 if out.failed or not written else 0
 
 
-def _write_last_message(path: Path, text: str | None) -> bool:
+def _write_last_message(target: LastMessageFile, text: str | None) -> bool:
     """Write `-o`'s file; False (after one line on stderr) when it could not be written."""
+    from pycodex.cli.last_message import LastMessageError, write_last_message
+
     if text is None:
-        print(f"Warning: no last agent message; wrote empty content to {path}", file=sys.stderr)
+        print(f"Warning: no last agent message; wrote empty content to {target.path}", file=sys.stderr)
     try:
-        path.write_text(text or "", encoding="utf-8")
-    except OSError as e:
-        print(f"Error: cannot write the last message to {path}: {e.strerror or e}", file=sys.stderr)
+        write_last_message(target, text or "")
+    except LastMessageError as e:
+        print(f"Error: {e}", file=sys.stderr)
         return False
     return True

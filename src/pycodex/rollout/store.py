@@ -127,6 +127,7 @@ class SessionStore:
 
     def _open_once(self) -> sqlite3.Connection:
         # Used from worker threads one at a time (the session awaits each call).
+        _make_private(self.path)
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA busy_timeout=10000")
@@ -363,3 +364,19 @@ def _only_appended(f: BinaryIO, st: os.stat_result, known: _Known) -> bool:
         return True
     f.seek(known.offset - 1)
     return f.read(1) == b"\n"
+
+
+def _make_private(path: Path) -> None:
+    """Create the index file readable by its owner only (it holds every user message, as the
+    0600 rollouts do; SQLite gives its -wal and -shm files the same mode), and tighten one an
+    older run left open to others."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return  # not ours to create: SQLite reports what is wrong
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            with contextlib.suppress(OSError):  # someone else's file: left as it is
+                os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)

@@ -6,6 +6,8 @@ import asyncio
 import os
 from pathlib import Path
 
+from pycodex.tui import safe_git
+
 MAX_FILES = 50_000
 SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", ".mypy_cache", ".ruff_cache"}
 
@@ -44,16 +46,10 @@ def rank(query: str, paths: list[str], limit: int = 8) -> list[str]:
 async def list_files(root: Path) -> list[str]:
     """Files under root relative to it: git's view (tracked + untracked, not ignored) in a
     repository, else a walk that skips hidden and tool directories."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            "git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard", "-z",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        )
-        out, _ = await proc.communicate()
-        if proc.returncode == 0:
-            return [p for p in out.decode("utf-8", "replace").split("\0") if p][:MAX_FILES]
-    except OSError:
-        pass
+    # Isolated: the repository's config must not make this git run a program.
+    out = await safe_git.git(root, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+    if out is not None:
+        return [p for p in out.split("\0") if p][:MAX_FILES]
     return await asyncio.to_thread(_walk, root)
 
 
