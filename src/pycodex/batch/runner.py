@@ -157,6 +157,9 @@ async def _session(
     from pycodex.session.headless import load_headless_config
 
     config = await asyncio.to_thread(load_headless_config, task_flags(task, settings.flags), ws.cwd)
+    # The batch's folder (results, every task's files) may lie in a writable root (/tmp): it
+    # stays read-only to the task's commands and patches, but for the task's own workspace.
+    config.protected_paths = [task_dir.parent]
     turn = _Turn()
     mapper = JsonlMapper()
     with (task_dir / "events.jsonl").open("w", encoding="utf-8") as out:

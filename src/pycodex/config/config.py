@@ -92,6 +92,8 @@ class Config:
     user_instructions: str | None = None
     project_doc_max_bytes: int = DEFAULT_PROJECT_DOC_MAX_BYTES
     additional_writable_roots: list[Path] = field(default_factory=list)
+    # Kept read-only even inside a writable root (set by a surface, e.g. batch's --out folder).
+    protected_paths: list[Path] = field(default_factory=list)
     tools: ToolsConfig = field(default_factory=ToolsConfig)
     history: HistoryConfig = field(default_factory=HistoryConfig)
     mcp_servers: dict[str, McpServerConfig] = field(default_factory=dict)

@@ -93,8 +93,10 @@ def assess_patch_safety(
     sandbox: SandboxPolicy,
     writable_roots: Sequence[Path],
     cwd: Path,
+    protected: Sequence[Path] = (),
 ) -> SafetyCheck:
-    """Whether a patch (its resolved paths) may be written without asking."""
+    """Whether a patch (its resolved paths) may be written without asking (`protected`: paths
+    read-only even inside a writable root)."""
     if not affected_paths:
         return Reject("empty patch")
     if approval is AskForApproval.UNTRUSTED:
@@ -103,7 +105,7 @@ def assess_patch_safety(
         return AutoApprove(sandboxed=False)
     from pycodex.exec.sandbox.roots import is_path_writable, writable_roots_for
 
-    roots = writable_roots_for(sandbox, cwd, extra=[r for r in writable_roots if r != cwd])
+    roots = writable_roots_for(sandbox, cwd, extra=[r for r in writable_roots if r != cwd], read_only=protected)
     if all(is_path_writable(p, roots) for p in affected_paths):
         return AutoApprove(sandboxed=True)
     if approval is AskForApproval.NEVER:

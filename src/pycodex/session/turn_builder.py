@@ -68,6 +68,7 @@ def build_turn_context(
         user_instructions=user_instructions,
         developer_instructions=config.developer_instructions,
         additional_writable_roots=tuple(config.additional_writable_roots),
+        protected_paths=tuple(config.protected_paths),
         context_window=window,
         auto_compact_token_limit=limit,
         shell_name=shell_name,

@@ -49,6 +49,7 @@ class TurnContext:
     user_instructions: str | None = None
     developer_instructions: str | None = None
     additional_writable_roots: tuple[Path, ...] = ()
+    protected_paths: tuple[Path, ...] = ()  # read-only even inside a writable root
     final_output_json_schema: Any = None
     is_review_mode: bool = False
     context_window: int | None = None

@@ -147,7 +147,7 @@ async def _command_argv_env(inv: ToolInvocation, req: CommandRequest, sandboxed:
     try:
         wrapped = await asyncio.to_thread(
             wrap_command, argv, tc.sandbox_policy, tc.cwd, list(tc.additional_writable_roots), env,
-            req.cwd,
+            req.cwd, tc.protected_paths,
         )
     except SandboxUnavailableError as e:
         raise RespondToModel(f"sandbox unavailable: {e}") from e

@@ -63,11 +63,13 @@ def bwrap_argv(
     ]
     if not network:
         argv.append("--unshare-net")
-    # Parents before children, and every read-only path last: a later bind of a parent
-    # would otherwise hide the read-only mount beneath it.
-    for root in sorted(roots, key=lambda r: len(r.root.parts)):
-        argv += ["--bind", str(root.root), str(root.root)]
-    for ro in sorted(read_only, key=lambda p: len(p.parts)):
-        argv += ["--ro-bind", str(ro), str(ro)]
+    # Parents before children (a later bind of a parent would hide what is mounted beneath
+    # it), and at the same path the read-only bind last. So a writable root inside a read-only
+    # path (a batch task's workspace inside its output folder) stays writable, and a protected
+    # path inside it read-only again.
+    mounts = [(len(r.root.parts), 0, "--bind", r.root) for r in roots]
+    mounts += [(len(p.parts), 1, "--ro-bind", p) for p in read_only]
+    for _, _, flag, path in sorted(mounts, key=lambda m: (m[0], m[1])):
+        argv += [flag, str(path), str(path)]
     argv += ["--chdir", str(cwd), "--", *command]
     return argv

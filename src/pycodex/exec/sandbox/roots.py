@@ -64,11 +64,15 @@ def _gitdir_target(gitfile: Path) -> Path | None:
 
 
 def writable_roots_for(
-    policy: SandboxPolicy, cwd: Path, extra: Iterable[Path] = (), env: dict[str, str] | None = None
+    policy: SandboxPolicy, cwd: Path, extra: Iterable[Path] = (), env: dict[str, str] | None = None,
+    read_only: Iterable[Path] = (),
 ) -> list[WritableRoot]:
-    """cwd, configured and extra roots, /tmp and $TMPDIR — each resolved, protected names kept."""
+    """cwd, configured and extra roots, /tmp and $TMPDIR — each resolved, protected names kept,
+    and `read_only` paths (e.g. a batch's output folder) kept read-only inside whichever root
+    holds them."""
     if not isinstance(policy, WorkspaceWrite):
         return []
+    kept = [Path(p).expanduser().resolve() for p in read_only]
     env = dict(os.environ) if env is None else env
     candidates: list[Path] = [cwd, *policy.writable_roots, *extra]
     if not policy.exclude_slash_tmp:
@@ -83,8 +87,19 @@ def writable_roots_for(
         if r in seen or not r.is_dir():
             continue
         seen.add(r)
-        roots.append(WritableRoot(r, protected_subpaths(r)))
+        inside = tuple(p for p in kept if p == r or r in p.parents)
+        roots.append(WritableRoot(r, (*protected_subpaths(r), *inside)))
     return roots
+
+
+def unenforceable_by_landlock(roots: Sequence[WritableRoot], read_only: Iterable[Path]) -> Path | None:
+    """A `read_only` path that lies inside a writable root (Landlock only adds rights, so it
+    cannot keep it read-only there), or None."""
+    for p in read_only:
+        real = Path(p).expanduser().resolve()
+        if any(real in r.read_only_subpaths for r in roots):
+            return real
+    return None
 
 
 def is_path_writable(path: Path, roots: Sequence[WritableRoot]) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pycodex.exec.pyspawn import isolated_python_argv
 from pycodex.exec.sandbox.bwrap import ProtectedPathError, bwrap_argv, prepare_mount_targets
-from pycodex.exec.sandbox.roots import writable_roots_for
+from pycodex.exec.sandbox.roots import unenforceable_by_landlock, writable_roots_for
 from pycodex.protocol.policies import DangerFullAccess, SandboxPolicy, has_network_access
 
 
@@ -72,12 +72,14 @@ def wrap_command(
     extra_roots: Sequence[Path] = (),
     env: dict[str, str] | None = None,
     workdir: Path | None = None,
+    read_only: Sequence[Path] = (),
 ) -> list[str]:
-    """argv unchanged for danger-full-access; wrapped in the sandbox backend otherwise."""
+    """argv unchanged for danger-full-access; wrapped in the sandbox backend otherwise.
+    `read_only`: paths kept read-only even inside a writable root."""
     if isinstance(policy, DangerFullAccess):
         return list(argv)
     backend = detect_backend()
-    roots = writable_roots_for(policy, cwd, extra_roots, env)
+    roots = writable_roots_for(policy, cwd, extra_roots, env, read_only)
     if backend == "bwrap":
         bwrap = _probe_bwrap()
         assert bwrap is not None
@@ -87,6 +89,12 @@ def wrap_command(
             raise SandboxUnavailableError(str(e)) from e
         return bwrap_argv(argv, roots, read_only, workdir or cwd, has_network_access(policy), bwrap)
     if backend == "landlock":
+        exposed = unenforceable_by_landlock(roots, read_only)
+        if exposed is not None:  # refused rather than run with it writable
+            raise SandboxUnavailableError(
+                f"the Landlock sandbox cannot keep {exposed} read-only inside a writable root; "
+                "install bubblewrap, or keep that path outside the writable roots"
+            )
         launcher = isolated_python_argv("pycodex.exec.sandbox.landlock_exec")
         for root in roots:
             launcher += ["--writable", str(root.root)]

@@ -46,7 +46,8 @@ async def apply_patch_for_call(inv: ToolInvocation, patch_text: str, cwd: Path) 
         raise RespondToModel("apply_patch verification failed: the patch changes no files")
     tc = inv.tc
     check = assess_patch_safety(
-        plan.affected_paths(), tc.approval_policy, tc.sandbox_policy, list(tc.writable_roots()), tc.cwd
+        plan.affected_paths(), tc.approval_policy, tc.sandbox_policy, list(tc.writable_roots()), tc.cwd,
+        tc.protected_paths,
     )
     changes = await asyncio.to_thread(plan.changes)  # builds the diffs: off the event loop
     if isinstance(check, Reject):
