@@ -1,31 +1,18 @@
 """The repository's branches and recent commits, for /review's pickers.
 
 git runs here on the user's repository, outside any sandbox, and a command the model ran may
-have written that repository's config: so nothing in it may start a program (no hooks,
-fsmonitor, pager, signature checks, no global or system config, no prompts).
+have written that repository's config: so it runs isolated as `safe_git` runs it (nothing in
+the repository's config may start a program).
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-GIT_TIMEOUT = 10.0  # seconds; listing refs is quick
-RECENT_COMMITS = 100
+from pycodex.tui import safe_git
 
-_ENV = {
-    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-    "HOME": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_OPTIONAL_LOCKS": "0",
-    "LC_ALL": "C",
-}
-_OVERRIDES = ("core.fsmonitor=false", f"core.hooksPath={os.devnull}", "core.pager=cat",
-              "log.showSignature=false", "gpg.program=false")
+RECENT_COMMITS = 100
 
 
 @dataclass(frozen=True)
@@ -37,25 +24,8 @@ class Commit:
 
 
 async def _git(cwd: Path, *args: str) -> str | None:
-    """`git ARGS` in cwd, isolated as above: its stdout, or None when it fails or cannot run."""
-    argv = ["git", "--no-pager"]
-    for override in _OVERRIDES:
-        argv += ["-c", override]
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv, *args, cwd=cwd, env=_ENV, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        )
-    except OSError:  # no git, or cwd is gone
-        return None
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), GIT_TIMEOUT)
-    except TimeoutError:
-        return None
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-    return out.decode("utf-8", "replace") if proc.returncode == 0 else None
+    """`git ARGS` in cwd, isolated (`safe_git`): its stdout, or None when it fails or cannot run."""
+    return await safe_git.run_isolated(cwd, list(args))
 
 
 async def in_repository(cwd: Path) -> bool:

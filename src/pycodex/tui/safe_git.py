@@ -40,7 +40,9 @@ def filters_off(config_names: str) -> list[str]:
     return out
 
 
-async def _run(cwd: Path, args: list[str], ok: tuple[int, ...]) -> str | None:
+async def run_isolated(cwd: Path, args: list[str], ok: tuple[int, ...] = (0,)) -> str | None:
+    """`git ARGS` isolated as above but with the repository's filters left as they are: for
+    commands that never read a file's content (refs, logs). Its stdout, or None."""
     argv = ["git", "--no-pager"]
     for override in _OVERRIDES:
         argv += ["-c", override]
@@ -63,5 +65,5 @@ async def _run(cwd: Path, args: list[str], ok: tuple[int, ...]) -> str | None:
 
 async def git(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> str | None:
     """`git ARGS` in cwd, isolated as above: its stdout, or None when it fails or cannot run."""
-    names = await _run(cwd, ["config", "--name-only", "--get-regexp", r"^filter\."], (0, 1))
-    return await _run(cwd, [*filters_off(names or ""), *args], ok)
+    names = await run_isolated(cwd, ["config", "--name-only", "--get-regexp", r"^filter\."], (0, 1))
+    return await run_isolated(cwd, [*filters_off(names or ""), *args], ok)
