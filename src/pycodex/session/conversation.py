@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ Answers = ops.RequestUserInputResponse | Mapping[str, str | Sequence[str]]
 # Gets the questions, returns the answers; may be a plain function or a coroutine function.
 Answerer = Callable[[list[ev.RequestUserInputQuestion]], Answers | Awaitable[Answers]]
 NO_ANSWERER = "no user is available: run() was given no answer handler"
+# How long a cancelled `run` / `review` waits for its interrupted turn to end.
+ABANDON_WAIT_SECONDS = 10.0
 
 
 @dataclass
@@ -140,6 +143,7 @@ class Conversation:
         id); without it they get no answers at once, the model is told that no user is
         available, and each is listed in `RunResult.questions` with the note `NO_ANSWERER`.
         Call `run` when no turn is running; `turn` overrides the turn's settings (cwd, approval_policy, model, ...).
+        Cancelling `run` (a timeout) interrupts the turn.
         """
         items = [TextInput(text=prompt)] if isinstance(prompt, str) else prompt
         tc = {
@@ -172,7 +176,8 @@ class Conversation:
         answer (input sent during the review is answered after it). Approvals and questions are handled
         as in `run`. A target that cannot be reviewed (not a git repository, an unknown branch
         or commit, empty instructions) raises `ReviewError` and sends nothing to the model.
-        Call `review` when no turn is running: a running one would be replaced.
+        Call `review` when no turn is running: a running one would be replaced. Cancelling it
+        interrupts the review.
         """
         request = ev.ReviewRequest(target=target, user_facing_hint=user_facing_hint)
         sub_id = await self.submit(ops.Review(review_request=request))
@@ -196,7 +201,39 @@ class Conversation:
     ) -> str | None:
         """Follow a submission until its task ends, answering approvals and questions. A
         refusable one (a review) may instead be refused with one error before its task starts:
-        that error is returned."""
+        that error is returned. Cancelled, it interrupts the task and waits for it to end."""
+        try:
+            return await self._follow(sub_id, result, approve, answer, refusable=refusable)
+        except asyncio.CancelledError:
+            # The caller gave up (a timeout): a turn left running would take the next run's
+            # input as its own, and that run would never see its turn end.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._abandon(sub_id, result, refusable=refusable),
+                                       ABANDON_WAIT_SECONDS)
+            raise
+
+    async def _abandon(self, sub_id: str, result: RunResult, *, refusable: bool) -> None:
+        """Interrupt the submission's task and read its events until it has ended."""
+        started = any(e.id == sub_id and isinstance(e.msg, ev.TaskStarted) for e in result.events)
+        if self.finished():
+            return
+        await self.submit(ops.Interrupt())
+        while not self.finished():
+            event = await self.next_event()
+            msg = event.msg
+            if event.id != sub_id:
+                continue
+            if isinstance(msg, ev.TaskStarted):
+                started = True
+            elif isinstance(msg, ev.TaskComplete | ev.TurnAborted):
+                return
+            elif refusable and not started and isinstance(msg, ev.ErrorEvent):
+                return  # refused before it started: there is no task to end
+
+    async def _follow(
+        self, sub_id: str, result: RunResult, approve: Approver | None, answer: Answerer | None,
+        *, refusable: bool,
+    ) -> str | None:
         from pycodex.protocol import exec_events as xe
         from pycodex.protocol.exec_jsonl import JsonlMapper
 
