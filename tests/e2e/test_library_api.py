@@ -1,4 +1,4 @@
-"""The library API used the way a program uses it: timeouts around `run`.
+"""The library API used the way a program uses it: timeouts around `run`, calls after `shutdown`.
 
 Every test drives a real session against the scripted model server and bounds each call with a
 timeout, so a hang fails the test instead of freezing the suite.
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pycodex.config.config import CliOverrides, load_config
+from pycodex.protocol import events as ev
 from pycodex.session.conversation import Conversation, ConversationManager
 from pycodex.testing import scenario as sc
 from pycodex.testing.server import ScriptedModelServer
@@ -47,3 +48,18 @@ async def test_a_run_cancelled_by_a_timeout_ends_its_turn_and_the_next_run_answe
     # The abandoned turn ended as interrupted before the new one started.
     assert len(srv.requests) == 2
 
+
+async def test_run_and_review_after_shutdown_raise_at_once(tmp_path: Path) -> None:
+    """Bad input: `run` / `review` on a conversation that has shut down. The old code
+    queued the op for a loop that had ended and waited for its events forever."""
+    from pycodex.session.conversation import ConversationClosed  # new with the fix
+
+    with ScriptedModelServer([]) as srv:
+        conv = await _start(tmp_path, srv)
+        await asyncio.wait_for(conv.shutdown(), 15)
+        with pytest.raises(ConversationClosed, match="has shut down"):
+            await asyncio.wait_for(conv.run("hello"), 5)
+        with pytest.raises(ConversationClosed, match="has shut down"):
+            await asyncio.wait_for(conv.review(ev.UncommittedChangesTarget()), 5)
+        await asyncio.wait_for(conv.shutdown(), 5)  # a second shutdown is harmless
+    assert srv.requests == []

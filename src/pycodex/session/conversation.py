@@ -80,6 +80,13 @@ class ReviewError(Exception):
     """A review that could not start (its target cannot be reviewed); one line for the user."""
 
 
+class ConversationClosed(RuntimeError):
+    """`run` or `review` on a conversation that has shut down."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"conversation {conversation_id} has shut down: start or resume another")
+
+
 class Conversation:
     """One conversation: submit ops and read its events (or call `run`)."""
 
@@ -87,6 +94,7 @@ class Conversation:
         self._codex = codex
         self.config = config
         self.configured = configured
+        self._shut_down = False  # shutdown_complete was read
 
     @property
     def id(self) -> str:
@@ -108,11 +116,14 @@ class Conversation:
 
     def finished(self) -> bool:
         """Whether the conversation has shut down."""
-        return self._codex.loop_finished()
+        return self._shut_down or self._codex.loop_finished()
 
     async def next_event(self) -> ev.Event:
         """The next event."""
-        return await self._codex.next_event()
+        event = await self._codex.next_event()
+        if isinstance(event.msg, ev.ShutdownComplete):
+            self._shut_down = True
+        return event
 
     def next_event_nowait(self) -> ev.Event | None:
         """An event that is already waiting, or None."""
@@ -143,8 +154,10 @@ class Conversation:
         id); without it they get no answers at once, the model is told that no user is
         available, and each is listed in `RunResult.questions` with the note `NO_ANSWERER`.
         Call `run` when no turn is running; `turn` overrides the turn's settings (cwd, approval_policy, model, ...).
-        Cancelling `run` (a timeout) interrupts the turn.
+        Cancelling `run` (a timeout) interrupts the turn; on a conversation that has shut down
+        it raises `ConversationClosed`.
         """
+        self._check_open()
         items = [TextInput(text=prompt)] if isinstance(prompt, str) else prompt
         tc = {
             "cwd": self.config.cwd,
@@ -177,8 +190,10 @@ class Conversation:
         as in `run`. A target that cannot be reviewed (not a git repository, an unknown branch
         or commit, empty instructions) raises `ReviewError` and sends nothing to the model.
         Call `review` when no turn is running: a running one would be replaced. Cancelling it
-        interrupts the review.
+        interrupts the review; on a conversation that has shut down it raises
+        `ConversationClosed`.
         """
+        self._check_open()
         request = ev.ReviewRequest(target=target, user_facing_hint=user_facing_hint)
         sub_id = await self.submit(ops.Review(review_request=request))
         result = ReviewResult(final_message=None)
@@ -194,6 +209,11 @@ class Conversation:
             elif exited and isinstance(event.msg, ev.AgentMessage) and result.text is None:
                 result.text = event.msg.message  # the review's own message, not a later answer
         return result
+
+    def _check_open(self) -> None:
+        # An op queued for an ended loop would never be answered: `run` would wait forever.
+        if self.finished():
+            raise ConversationClosed(self.id)
 
     async def _drive(
         self, sub_id: str, result: RunResult, approve: Approver | None, answer: Answerer | None,
@@ -270,7 +290,7 @@ class Conversation:
 
     async def shutdown(self) -> None:
         """End the conversation: kill its commands, close its rollout."""
-        if self._codex.loop_finished():
+        if self.finished():
             return
         await self.submit(ops.Shutdown())
         while not isinstance((await self.next_event()).msg, ev.ShutdownComplete):
