@@ -158,14 +158,17 @@ class Composer(TextArea):
         await super()._on_key(event)
 
     async def _on_paste(self, event: events.Paste) -> None:
-        label = self.pastes.placeholder(event.text)
-        if label is None:
-            await super()._on_paste(event)
-            return
+        # Inserted here only: textual also calls the text area's own paste handler unless the
+        # default is prevented, and the paste would go in twice.
         event.stop()
         event.prevent_default()
+        if self.read_only or self.disabled:
+            return
+        label = self.pastes.placeholder(event.text)
         start, end = self.selection
-        self._replace_via_keyboard(label, start, end)
+        result = self._replace_via_keyboard(label if label is not None else event.text, start, end)
+        if result is not None:
+            self.move_cursor(result.end_location)
 
     def take(self) -> None:
         """The message was sent: empty the composer."""
