@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from pycodex.tui.pastes import Pastes
+from pycodex.tui.pastes import Pastes, normalize_newlines
 
 
 class Suggestions(OptionList):
@@ -164,9 +164,10 @@ class Composer(TextArea):
         event.prevent_default()
         if self.read_only or self.disabled:
             return
-        label = self.pastes.placeholder(event.text)
+        text = normalize_newlines(event.text)
+        label = self.pastes.placeholder(text)
         start, end = self.selection
-        result = self._replace_via_keyboard(label if label is not None else event.text, start, end)
+        result = self._replace_via_keyboard(label if label is not None else text, start, end)
         if result is not None:
             self.move_cursor(result.end_location)
 
