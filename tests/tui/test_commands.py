@@ -224,3 +224,32 @@ async def test_a_20000_delta_answer_streams_without_freezing_the_ui(
     # The loop kept turning: timers ran all along (2 s allows for a loaded 2-core machine;
     # a frozen UI stops them for the whole stream).
     assert max(gaps) < 2.0, max(gaps)
+
+
+async def test_commands_that_would_disturb_a_running_turn_wait_for_it(
+        tmp_path: Path, model_server: ModelServerFactory) -> None:
+    """Bad input: /compact, /init, /new and /model typed while a turn streams. The old code sent
+    /compact's and /init's prompts into the running turn as if the user had typed them (no
+    compaction ever happened) and /new ended the session under the turn."""
+    srv = model_server([sc.turn(sc.text_deltas("working on it "), sc.stall()),
+                        sc.turn(sc.message("SUMMARY"), sc.completed())])
+    app = make_app(tmp_path / "home", tmp_path, srv.base_url, prompt="start")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.state.running and srv.requests)
+        session = app.state.session_id
+        for name in ("compact", "init", "new", "model"):
+            await _send(pilot, f"/{name}")
+            await until(pilot, lambda n=name: f"/{n} is not available while a turn runs" in shown(app))
+        assert not isinstance(app.screen, PickerScreen)
+        await _send(pilot, "/status")  # still answers while the turn runs
+        await until(pilot, lambda: "Tokens" in shown(app))
+        assert app.state.running and app.state.session_id == session  # /new did not replace the session
+        await pilot.press("escape")
+        await until(pilot, lambda: not app.state.running)
+        assert len(srv.requests) == 1  # nothing was sent into the turn
+        await _send(pilot, "/compact")  # once the turn is over it works
+        await until(pilot, lambda: len(srv.requests) == 2 and not app.state.running)
+        await until(pilot, lambda: "compacted" in shown(app).lower())
+    # The compaction's request holds the conversation: no /init prompt was slipped into it.
+    users = [i for i in srv.requests[1].body["input"] if i.get("role") == "user"]
+    assert "Create an AGENTS.md file" not in str(users)

@@ -82,6 +82,46 @@ async def test_a_large_paste_is_shown_collapsed_and_sent_whole(
     assert _last_user_text(srv.requests[0].body) == "look: " + pasted
 
 
+
+async def test_a_small_paste_is_inserted_once(tmp_path: Path, model_server: ModelServerFactory) -> None:
+    """Bad input: a short multi-line paste (under the collapsing size). The old composer handed it
+    to the text area and textual then ran the text area's own paste handler too: it went in twice."""
+    srv = model_server([sc.turn(sc.message("got it"), sc.completed())])
+    app = make_app(tmp_path / "home", tmp_path, srv.base_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.state.session_id)
+        await typed(pilot, "look: ")
+        app.composer.post_message(events.Paste("def f():\n    return 1"))
+        await pilot.pause(0.05)
+        assert app.composer.text == "look: def f():\n    return 1"
+        await pilot.press("enter")
+        await until(pilot, lambda: srv.requests)
+    assert _last_user_text(srv.requests[0].body) == "look: def f():\n    return 1"
+
+
+async def test_pasted_carriage_returns_reach_the_model_as_newlines(
+        tmp_path: Path, model_server: ModelServerFactory) -> None:
+    """Bad input: a paste whose lines end in CR, as xterm, iTerm2 and tmux send a paste's
+    newlines, and CR LF from a Windows clipboard. The old composer sent a large one to the model
+    with its CRs (one "line", by its placeholder) and doubled CR LF breaks in a small one."""
+    srv = model_server([sc.turn(sc.message("one"), sc.completed()),
+                        sc.turn(sc.message("two"), sc.completed())])
+    app = make_app(tmp_path / "home", tmp_path, srv.base_url)
+    lines = [f"line {i} " + "x" * 40 for i in range(100)]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.state.session_id)
+        app.composer.post_message(events.Paste("\r".join(lines)))
+        await pilot.pause(0.05)
+        assert app.composer.text.startswith("[Pasted Content ") and "100 lines" in app.composer.text
+        await pilot.press("enter")
+        await until(pilot, lambda: len(srv.requests) == 1 and not app.state.running)
+        app.composer.post_message(events.Paste("a\r\nb\rc"))
+        await pilot.pause(0.05)
+        await pilot.press("enter")
+        await until(pilot, lambda: len(srv.requests) == 2)
+    assert _last_user_text(srv.requests[0].body) == "\n".join(lines)
+    assert _last_user_text(srv.requests[1].body) == "a\nb\nc"
+
 async def test_esc_interrupts_a_running_turn(tmp_path: Path, model_server: ModelServerFactory) -> None:
     srv = model_server([sc.turn(sc.text_deltas("thinking hard", n=2)[:-1], sc.stall())])
     app = make_app(tmp_path / "home", tmp_path, srv.base_url, prompt="go")

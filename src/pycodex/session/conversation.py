@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ Answers = ops.RequestUserInputResponse | Mapping[str, str | Sequence[str]]
 # Gets the questions, returns the answers; may be a plain function or a coroutine function.
 Answerer = Callable[[list[ev.RequestUserInputQuestion]], Answers | Awaitable[Answers]]
 NO_ANSWERER = "no user is available: run() was given no answer handler"
+# How long a cancelled `run` / `review` waits for its interrupted turn to end.
+ABANDON_WAIT_SECONDS = 10.0
 
 
 @dataclass
@@ -77,6 +80,13 @@ class ReviewError(Exception):
     """A review that could not start (its target cannot be reviewed); one line for the user."""
 
 
+class ConversationClosed(RuntimeError):
+    """`run` or `review` on a conversation that has shut down."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"conversation {conversation_id} has shut down: start or resume another")
+
+
 class Conversation:
     """One conversation: submit ops and read its events (or call `run`)."""
 
@@ -84,6 +94,7 @@ class Conversation:
         self._codex = codex
         self.config = config
         self.configured = configured
+        self._shut_down = False  # shutdown_complete was read
 
     @property
     def id(self) -> str:
@@ -105,11 +116,14 @@ class Conversation:
 
     def finished(self) -> bool:
         """Whether the conversation has shut down."""
-        return self._codex.loop_finished()
+        return self._shut_down or self._codex.loop_finished()
 
     async def next_event(self) -> ev.Event:
         """The next event."""
-        return await self._codex.next_event()
+        event = await self._codex.next_event()
+        if isinstance(event.msg, ev.ShutdownComplete):
+            self._shut_down = True
+        return event
 
     def next_event_nowait(self) -> ev.Event | None:
         """An event that is already waiting, or None."""
@@ -140,7 +154,10 @@ class Conversation:
         id); without it they get no answers at once, the model is told that no user is
         available, and each is listed in `RunResult.questions` with the note `NO_ANSWERER`.
         Call `run` when no turn is running; `turn` overrides the turn's settings (cwd, approval_policy, model, ...).
+        Cancelling `run` (a timeout) interrupts the turn; on a conversation that has shut down
+        it raises `ConversationClosed`.
         """
+        self._check_open()
         items = [TextInput(text=prompt)] if isinstance(prompt, str) else prompt
         tc = {
             "cwd": self.config.cwd,
@@ -172,8 +189,11 @@ class Conversation:
         answer (input sent during the review is answered after it). Approvals and questions are handled
         as in `run`. A target that cannot be reviewed (not a git repository, an unknown branch
         or commit, empty instructions) raises `ReviewError` and sends nothing to the model.
-        Call `review` when no turn is running: a running one would be replaced.
+        Call `review` when no turn is running: a running one would be replaced. Cancelling it
+        interrupts the review; on a conversation that has shut down it raises
+        `ConversationClosed`.
         """
+        self._check_open()
         request = ev.ReviewRequest(target=target, user_facing_hint=user_facing_hint)
         sub_id = await self.submit(ops.Review(review_request=request))
         result = ReviewResult(final_message=None)
@@ -190,13 +210,50 @@ class Conversation:
                 result.text = event.msg.message  # the review's own message, not a later answer
         return result
 
+    def _check_open(self) -> None:
+        # An op queued for an ended loop would never be answered: `run` would wait forever.
+        if self.finished():
+            raise ConversationClosed(self.id)
+
     async def _drive(
         self, sub_id: str, result: RunResult, approve: Approver | None, answer: Answerer | None,
         *, refusable: bool,
     ) -> str | None:
         """Follow a submission until its task ends, answering approvals and questions. A
         refusable one (a review) may instead be refused with one error before its task starts:
-        that error is returned."""
+        that error is returned. Cancelled, it interrupts the task and waits for it to end."""
+        try:
+            return await self._follow(sub_id, result, approve, answer, refusable=refusable)
+        except asyncio.CancelledError:
+            # The caller gave up (a timeout): a turn left running would take the next run's
+            # input as its own, and that run would never see its turn end.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._abandon(sub_id, result, refusable=refusable),
+                                       ABANDON_WAIT_SECONDS)
+            raise
+
+    async def _abandon(self, sub_id: str, result: RunResult, *, refusable: bool) -> None:
+        """Interrupt the submission's task and read its events until it has ended."""
+        started = any(e.id == sub_id and isinstance(e.msg, ev.TaskStarted) for e in result.events)
+        if self.finished():
+            return
+        await self.submit(ops.Interrupt())
+        while not self.finished():
+            event = await self.next_event()
+            msg = event.msg
+            if event.id != sub_id:
+                continue
+            if isinstance(msg, ev.TaskStarted):
+                started = True
+            elif isinstance(msg, ev.TaskComplete | ev.TurnAborted):
+                return
+            elif refusable and not started and isinstance(msg, ev.ErrorEvent):
+                return  # refused before it started: there is no task to end
+
+    async def _follow(
+        self, sub_id: str, result: RunResult, approve: Approver | None, answer: Answerer | None,
+        *, refusable: bool,
+    ) -> str | None:
         from pycodex.protocol import exec_events as xe
         from pycodex.protocol.exec_jsonl import JsonlMapper
 
@@ -233,7 +290,7 @@ class Conversation:
 
     async def shutdown(self) -> None:
         """End the conversation: kill its commands, close its rollout."""
-        if self._codex.loop_finished():
+        if self.finished():
             return
         await self.submit(ops.Shutdown())
         while not isinstance((await self.next_event()).msg, ev.ShutdownComplete):

@@ -44,6 +44,9 @@ async def run(app: PycodexApp, command: slash.SlashCommand) -> None:
         app.notice(f"Unrecognized command '/{command.name}'. Type / to see the commands.",
                    tone="warning")
         return
+    if app.state.running and command.name not in slash.DURING_TURN:
+        app.notice(slash.busy_notice(command.name), tone="warning")
+        return
     handler = HANDLERS[command.name]
     await handler(app, command.args)
 

@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from pycodex.tui.pastes import Pastes
+from pycodex.tui.pastes import Pastes, normalize_newlines
 
 
 class Suggestions(OptionList):
@@ -158,14 +158,18 @@ class Composer(TextArea):
         await super()._on_key(event)
 
     async def _on_paste(self, event: events.Paste) -> None:
-        label = self.pastes.placeholder(event.text)
-        if label is None:
-            await super()._on_paste(event)
-            return
+        # Inserted here only: textual also calls the text area's own paste handler unless the
+        # default is prevented, and the paste would go in twice.
         event.stop()
         event.prevent_default()
+        if self.read_only or self.disabled:
+            return
+        text = normalize_newlines(event.text)
+        label = self.pastes.placeholder(text)
         start, end = self.selection
-        self._replace_via_keyboard(label, start, end)
+        result = self._replace_via_keyboard(label if label is not None else text, start, end)
+        if result is not None:
+            self.move_cursor(result.end_location)
 
     def take(self) -> None:
         """The message was sent: empty the composer."""

@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 LARGE_PASTE_CHARS = 1000
 
 
+def normalize_newlines(text: str) -> str:
+    """A paste's line breaks as LF: terminals send a paste's newlines as CR, Windows clipboards
+    hold CR LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 @dataclass
 class Pastes:
     """The placeholders in the composer and the text each stands for."""

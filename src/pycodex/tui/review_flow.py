@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pycodex.protocol import events as ev
 from pycodex.protocol import ops
-from pycodex.tui import gitrefs
+from pycodex.tui import gitrefs, slash
 from pycodex.tui.picker import PickerScreen, TextPromptScreen, static_loader
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ PRESETS = [
     ("Review a commit", "commit"),
     ("Custom review instructions", "custom"),
 ]
-BUSY = "/review is not available while a turn runs: wait for it to finish or press Esc."
+BUSY = slash.busy_notice("review")
 
 
 def open_review(app: PycodexApp, args: str) -> None:

@@ -20,6 +20,10 @@ COMMANDS: dict[str, str] = {
     "exit": "quit pycodex",
 }
 
+# What can run while a turn does (Codex's list): the others change or replace the session
+# under the turn, or send a prompt of their own into it.
+DURING_TURN = frozenset({"diff", "mention", "status", "quit", "exit"})
+
 
 @dataclass(frozen=True)
 class SlashCommand:
@@ -39,6 +43,11 @@ def parse(text: str) -> SlashCommand | None:
     if not head or "/" in head:
         return None  # "/" alone, or a path like /usr/bin: a message
     return SlashCommand(head, args.strip(), head in COMMANDS)
+
+
+def busy_notice(name: str) -> str:
+    """What a command that must wait for the turn says instead."""
+    return f"/{name} is not available while a turn runs: wait for it to finish or press Esc."
 
 
 def matches(text: str) -> list[tuple[str, str]]:
