@@ -244,6 +244,8 @@ class Conversation:
             if event.id != sub_id:
                 continue
             if isinstance(msg, ev.TaskStarted):
+                if not started:  # it was still queued when the interrupt came: interrupt it now
+                    await self.submit(ops.Interrupt())
                 started = True
             elif isinstance(msg, ev.TaskComplete | ev.TurnAborted):
                 return
