@@ -2,7 +2,8 @@
 `codex app-server` on the same scripted server, paired and alternating.
 
 Each run starts a server, sends initialize / thread/start / turn/start (one answer) and measures
-from the process spawn to that turn's `turn/completed`; then it starts a second turn whose answer
+from the process spawn to that turn's `turn/completed` (and, as issue #11 words it, from
+thread/start to that `turn/completed`); then it starts a second turn whose answer
 streams 20,000 deltas and measures turn/start → turn/completed (checking every delta arrived as an
 `item/agentMessage/delta`). The client is a minimal line reader, the same for both servers. Usage:
 
@@ -111,17 +112,20 @@ class Client:
             self.proc.wait()
 
 
-def one_run(argv: list[str], env: dict[str, str], ws: Path) -> tuple[float, float]:
-    """(spawn → first turn completed, 20k-delta turn/start → turn/completed) in seconds."""
+def one_run(argv: list[str], env: dict[str, str], ws: Path) -> tuple[float, float, float]:
+    """(spawn → first turn completed, 20k-delta turn/start → turn/completed, thread/start →
+    first turn completed) in seconds."""
     t0 = time.perf_counter()
     c = Client(argv, env, ws)
     try:
         c.request("initialize", {"clientInfo": {"name": "bench", "version": "1"}})
         c.send("initialized", notify=True)
+        t_thread = time.perf_counter()
         thread = c.request("thread/start", {"cwd": str(ws), "approvalPolicy": "never",
                                             "sandbox": "danger-full-access"})["thread"]
         done = _turn(c, thread["id"], "say hello")
         first = time.perf_counter() - t0
+        from_thread = time.perf_counter() - t_thread
         t1 = time.perf_counter()
         deltas = _turn(c, thread["id"], "stream a lot")
         stream = time.perf_counter() - t1
@@ -129,7 +133,7 @@ def one_run(argv: list[str], env: dict[str, str], ws: Path) -> tuple[float, floa
         c.close()
     if done != 0 or deltas != DELTAS:
         raise RuntimeError(f"expected 0 and {DELTAS} deltas, got {done} and {deltas}")
-    return first, stream
+    return first, stream, from_thread
 
 
 def _turn(c: Client, thread_id: str, text: str) -> int:
@@ -144,7 +148,7 @@ def main() -> int:
     ap.add_argument("--no-codex", action="store_true")
     args = ap.parse_args()
     codex = None if args.no_codex else codex_binary()
-    results: dict[str, list[tuple[float, float]]] = {"pycodex": [], "codex": []}
+    results: dict[str, list[tuple[float, float, float]]] = {"pycodex": [], "codex": []}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         ws = root / "ws"
@@ -175,16 +179,18 @@ def _stats(xs: list[float]) -> str:
     return f"{statistics.median(xs):.3f} [{min(xs):.3f}–{max(xs):.3f}]"
 
 
-def report(results: dict[str, list[tuple[float, float]]]) -> None:
+def report(results: dict[str, list[tuple[float, float, float]]]) -> None:
     print("| measure | tool | wall s median [min–max] |")
     print("|---|---|---|")
-    for idx, name in enumerate(("start → first turn completed", f"{DELTAS:,}-delta turn")):
+    names = ("start → first turn completed", f"{DELTAS:,}-delta turn", "thread/start → first turn completed")
+    for idx, name in enumerate(names):
         for label, xs in results.items():
             if xs:
                 print(f"| {name} | {label} | {_stats([x[idx] for x in xs])} |")
     if results["codex"]:
         print()
-        for idx, key in enumerate(("app_server_first_turn", "app_server_twenty_k_deltas")):
+        for idx, key in enumerate(("app_server_first_turn", "app_server_twenty_k_deltas",
+                                   "app_server_thread_start_to_first_turn")):
             py = statistics.median(x[idx] for x in results["pycodex"])
             cx = statistics.median(x[idx] for x in results["codex"])
             print(f"{key}: pycodex/codex wall = {py / cx:.2f}x")

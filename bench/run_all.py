@@ -29,7 +29,8 @@ TARGETS = {
     "one_answer_wall_pycodex_vs_codex": 1.0, "one_answer_rss_pycodex_vs_codex": 0.4,
     "twenty_k_deltas_wall_pycodex_vs_codex": 1.0, "tool_calls_pycodex_vs_codex": 1.0,
     "apply_patch_process_pycodex_vs_codex": 2.0, "resume_50k_pycodex_vs_codex": 0.8,
-    "app_server_first_turn_wall_pycodex_vs_codex": 1.0, "app_server_twenty_k_deltas_wall_pycodex_vs_codex": 1.0,
+    "app_server_first_turn_wall_pycodex_vs_codex": 1.0,
+    "app_server_thread_start_to_first_turn_wall_pycodex_vs_codex": 1.0, "app_server_twenty_k_deltas_wall_pycodex_vs_codex": 1.0,
 }
 
 
