@@ -24,7 +24,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import codex_binary, codex_exec_argv, pycodex_config, pycodex_exec_argv, ratio, run_timed
+from common import (
+    codex_binary,
+    codex_exec_argv,
+    pycodex_config,
+    pycodex_exec_argv,
+    ratio,
+    run_timed,
+)
 
 HERE = Path(__file__).resolve().parent
 PROMPT = "run the command"

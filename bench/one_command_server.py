@@ -19,8 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from pycodex.testing import scenario as sc  # noqa: E402
-from pycodex.testing.server import RecordedRequest, ScriptedModelServer  # noqa: E402
+from pycodex.testing import scenario as sc
+from pycodex.testing.server import RecordedRequest, ScriptedModelServer
 
 CALL = sc.turn(sc.function_call("exec_command", {"cmd": "echo hi"}, "call_1"),
                sc.completed(input_tokens=100, output_tokens=10))
