@@ -13,6 +13,7 @@ written after the turn-end sync, which the next sync or the best-effort one at s
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import re
 from collections.abc import Sequence
@@ -31,6 +32,10 @@ __all__ = ["RolloutItem", "RolloutRecorder", "RolloutWriteError"]
 
 class RolloutWriteError(Exception):
     """The rollout cannot be written (disk full, permissions); the session must stop."""
+
+
+class RolloutInUseError(RolloutWriteError):
+    """Another process is writing this session: a second writer would interleave two turns."""
 
 
 def repair_torn_tail(path: Path) -> bool:
@@ -61,6 +66,20 @@ def repair_torn_tail(path: Path) -> bool:
         path.with_name(path.name + ".torn").write_bytes(torn)
         f.truncate(cut)
         return True
+
+
+def _lock(fd: int, path: Path) -> None:
+    """Hold the file for this writer until it is closed (the kernel lets go if it dies)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        session = path.stem.removeprefix("rollout-")[20:] or path.name
+        raise RolloutInUseError(
+            f"session {session} is in use by another process (it is still running there); "
+            "resume it once that one has ended, or fork it"
+        ) from None
+    except OSError:
+        pass  # a filesystem without locks: written unguarded, as before
 
 
 # Codex 0.169 numbers every line of its "paginated" rollouts (`ordinal`, the second key) and
@@ -116,12 +135,19 @@ class RolloutRecorder:
         that is not a rollout is refused untouched (NotARolloutError)."""
         def open_existing() -> tuple[int, int | None]:
             check_rollout(path)  # before the repair, which truncates
+            fd = cls._open(path)
             try:
+                # Locked before the repair: the "torn" tail may be a line the owner is writing.
+                _lock(fd, path)
                 repair_torn_tail(path)
                 ordinal = last_ordinal(path)
             except OSError as e:
+                os.close(fd)
                 raise RolloutWriteError(f"cannot repair rollout file {path}: {e.strerror or e}") from e
-            return cls._open(path), ordinal
+            except BaseException:
+                os.close(fd)
+                raise
+            return fd, ordinal
 
         fd, ordinal = await asyncio.to_thread(open_existing)
         rec = cls(path, fd)
@@ -137,12 +163,16 @@ class RolloutRecorder:
         except OSError as e:
             raise RolloutWriteError(f"cannot open rollout file {path}: {e.strerror or e}") from e
         try:
+            _lock(fd, path)
             # The file's name lives in its directory, and each new directory in its parent:
             # without these fsyncs a power cut can lose the file even after it was synced.
             sync_new_entries(path.parent, created)
         except OSError as e:
             os.close(fd)
             raise RolloutWriteError(f"cannot sync the directory of {path}: {e.strerror or e}") from e
+        except BaseException:
+            os.close(fd)
+            raise
         return fd
 
     @staticmethod
