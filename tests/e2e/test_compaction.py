@@ -60,3 +60,25 @@ async def test_manual_compact_when_idle_and_resume_applies_it(tmp_path: Path) ->
     texts = input_texts(srv.requests[2].body)
     assert any("the summary" in t and "hello there" in t for t in texts)
     assert "first answer" not in texts  # replaced by the compacted history
+
+
+def test_exec_jsonl_shows_no_summary_or_notice_for_an_automatic_compaction(tmp_path: Path) -> None:
+    """Broken promise: exec --json's items are Codex's. Codex 0.169 compacting mid-turn prints the
+    command and the final answer only; pycodex also printed the handoff summary and "Compact task
+    completed" as two agent_message items (an SDK client took them for answers)."""
+    from tests.e2e.helpers import run_exec, write_config
+
+    home, ws = tmp_path / "home", tmp_path / "ws"
+    ws.mkdir()
+    turns = [
+        sc.turn(sc.function_call("exec_command", {"cmd": "echo step"}, "c1"), sc.completed(input_tokens=5000)),
+        sc.turn(sc.message("SUMMARY: ran echo step"), sc.completed(input_tokens=100)),
+        sc.turn(sc.message("finished after compaction"), sc.completed(input_tokens=300)),
+    ]
+    with ScriptedModelServer(turns) as srv:
+        write_config(home, srv.base_url, extra="model_auto_compact_token_limit = 2000")
+        run = run_exec(home, ws, "--dangerously-bypass-approvals-and-sandbox", "long task")
+    assert run.code == 0, run.stderr
+    done = [(e["item"]["type"], e["item"].get("text")) for e in run.events() if e["type"] == "item.completed"]
+    assert done == [("command_execution", None), ("agent_message", "finished after compaction")]
+    assert len(srv.requests) == 3  # the compaction did happen

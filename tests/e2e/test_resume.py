@@ -237,3 +237,37 @@ def test_resume_keeps_the_recorded_model_unless_overridden(tmp_path: Path) -> No
         assert run_exec(home, ws, "resume", "--last", "second").code == 0
         assert run_exec(home, ws, "-m", "gpt-5-mini", "resume", "--last", "third").code == 0
     assert [r.body["model"] for r in srv.requests] == ["gpt-5.5", "gpt-5.5", "gpt-5-mini"]
+
+
+def test_second_process_resuming_a_session_in_use_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    """Bad input: `exec resume ID` while another pycodex is still running that session. Both used
+    to append their turns to the one file, interleaving two conversations; Codex refuses the
+    second writer ("already has an active writer"), and so does pycodex now, in one line."""
+    home, ws = tmp_path / "home", tmp_path / "ws"
+    ws.mkdir()
+    turns = [sc.turn(sc.message("first answer"), sc.completed()),
+             sc.turn(sc.function_call("exec_command", {"cmd": "sleep 600", "yield_time_ms": 30000}, "c1"), sc.completed())]
+    with ScriptedModelServer(turns) as srv:
+        write_config(home, srv.base_url)
+        thread = run_exec(home, ws, "first question").events()[0]["thread_id"]
+        env = {**os.environ, "PYCODEX_HOME": str(home), "MOCK_API_KEY": "k"}
+        busy = subprocess.Popen(
+            [sys.executable, "-m", "pycodex.cli.main", "exec", "--json", "--skip-git-repo-check",
+             "--dangerously-bypass-approvals-and-sandbox", "-C", str(ws), "resume", thread, "long one"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True, env=env)
+        try:
+            assert busy.stdout is not None
+            for line in busy.stdout:
+                if json.loads(line)["type"] == "item.started":
+                    break
+            before = _rollouts(home)[0].read_bytes()
+            second = run_exec(home, ws, "resume", thread, "meanwhile")
+            after = _rollouts(home)[0].read_bytes()
+        finally:
+            busy.send_signal(signal.SIGTERM)
+            busy.wait(timeout=30)
+    assert second.code == 1 and second.stdout == ""
+    assert second.stderr.strip().count("\n") == 0 and "Traceback" not in second.stderr
+    assert thread in second.stderr and "another process" in second.stderr
+    assert after == before
+    assert len(srv.requests) == 2  # the refused process asked the model nothing

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
 import click
+
+# C0 and C1 controls and DEL: a recorded message must not drive the terminal (colours, titles).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """`text` with each control character shown as `?` (one line of a table cell)."""
+    return _CONTROL.sub("?", text)
 
 
 def _home(*, writable: bool) -> Path:
@@ -54,14 +63,17 @@ def list_command(cwd: Path | None, search: str | None, limit: int, cursor: str |
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table("thread id", "updated", "model", "tokens in/out", "cwd", "first message")
     import datetime as dt
 
     for r in page.items:
         when = dt.datetime.fromtimestamp(r.updated).strftime("%Y-%m-%d %H:%M")
-        table.add_row(r.thread_id, when, r.model or "", f"{r.input_tokens}/{r.output_tokens}",
-                      r.cwd or "", (r.first_user_message or "").splitlines()[0][:60] if r.first_user_message else "")
+        first = (r.first_user_message or "").strip().split("\n", 1)[0][:60]
+        # Text, not str: rich would read `[red]` or `[/bold]` in a message as its markup.
+        cells = (r.thread_id, when, r.model or "", f"{r.input_tokens}/{r.output_tokens}", r.cwd or "", first)
+        table.add_row(*(Text(_visible(c)) for c in cells))
     console = Console()
     console.print(table)
     if page.next_cursor:

@@ -47,9 +47,14 @@ class RolloutItem:
         """The payload's own `type`, if it has one."""
         return getattr(self.payload, "type", None)
 
-    def to_line(self, now: dt.datetime | None = None) -> str:
-        """The JSON line (with trailing newline)."""
+    def to_line(self, now: dt.datetime | None = None, ordinal: int | None = None) -> str:
+        """The JSON line (with trailing newline); `ordinal` numbers it as Codex numbers its own."""
         now = now or dt.datetime.now(dt.UTC)
         ts = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
         payload = self.payload.model_dump(mode="json", exclude_none=True)
-        return json.dumps({"timestamp": ts, "type": self.type, "payload": payload}, ensure_ascii=False) + "\n"
+        line: dict[str, Any] = {"timestamp": ts}
+        if ordinal is not None:
+            line["ordinal"] = ordinal
+        line["type"] = self.type
+        line["payload"] = payload
+        return json.dumps(line, ensure_ascii=False) + "\n"

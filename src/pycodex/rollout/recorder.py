@@ -13,7 +13,9 @@ written after the turn-end sync, which the next sync or the best-effort one at s
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +32,10 @@ __all__ = ["RolloutItem", "RolloutRecorder", "RolloutWriteError"]
 
 class RolloutWriteError(Exception):
     """The rollout cannot be written (disk full, permissions); the session must stop."""
+
+
+class RolloutInUseError(RolloutWriteError):
+    """Another process is writing this session: a second writer would interleave two turns."""
 
 
 def repair_torn_tail(path: Path) -> bool:
@@ -62,6 +68,45 @@ def repair_torn_tail(path: Path) -> bool:
         return True
 
 
+def _lock(fd: int, path: Path) -> None:
+    """Hold the file for this writer until it is closed (the kernel lets go if it dies)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        session = path.stem.removeprefix("rollout-")[20:] or path.name
+        raise RolloutInUseError(
+            f"session {session} is in use by another process (it is still running there); "
+            "resume it once that one has ended, or fork it"
+        ) from None
+    except OSError:
+        pass  # a filesystem without locks: written unguarded, as before
+
+
+# Codex 0.169 numbers every line of its "paginated" rollouts (`ordinal`, the second key) and
+# refuses to resume one whose last line has none.
+_ORDINAL = re.compile(rb'^\{"timestamp": ?"[^"]*", ?"ordinal": ?(\d+)[,}]')
+
+
+def last_ordinal(path: Path) -> int | None:
+    """The `ordinal` of the file's last complete line, if that line carries one."""
+    with path.open("rb") as f:
+        end = f.seek(0, os.SEEK_END)
+        if end == 0:
+            return None
+        pos, start = end - 1, 0  # the byte before the final newline ends the search
+        while pos > 0:
+            lo = max(0, pos - 65536)
+            f.seek(lo)
+            idx = f.read(pos - lo).rfind(b"\n")
+            if idx >= 0:
+                start = lo + idx + 1
+                break
+            pos = lo
+        f.seek(start)
+        m = _ORDINAL.match(f.read(128))
+    return int(m.group(1)) if m else None
+
+
 class RolloutRecorder:
     """Writes rollout lines with one ordered writer; every `record` is on disk when it returns."""
 
@@ -71,6 +116,8 @@ class RolloutRecorder:
         self._lock = asyncio.Lock()
         self._failed: RolloutWriteError | None = None
         self._closed = False
+        # Set when the file numbers its lines (a Codex rollout): the next line's ordinal.
+        self._next_ordinal: int | None = None
 
     @classmethod
     async def create(cls, home: Path, conversation_id: str, meta: SessionMeta) -> RolloutRecorder:
@@ -86,15 +133,27 @@ class RolloutRecorder:
     async def resume(cls, path: Path) -> RolloutRecorder:
         """Reopen an existing rollout for append (repairing a torn last line first); a file
         that is not a rollout is refused untouched (NotARolloutError)."""
-        def open_existing() -> int:
+        def open_existing() -> tuple[int, int | None]:
             check_rollout(path)  # before the repair, which truncates
+            fd = cls._open(path)
             try:
+                # Locked before the repair: the "torn" tail may be a line the owner is writing.
+                _lock(fd, path)
                 repair_torn_tail(path)
+                ordinal = last_ordinal(path)
             except OSError as e:
+                os.close(fd)
                 raise RolloutWriteError(f"cannot repair rollout file {path}: {e.strerror or e}") from e
-            return cls._open(path)
+            except BaseException:
+                os.close(fd)
+                raise
+            return fd, ordinal
 
-        return cls(path, await asyncio.to_thread(open_existing))
+        fd, ordinal = await asyncio.to_thread(open_existing)
+        rec = cls(path, fd)
+        if ordinal is not None:
+            rec._next_ordinal = ordinal + 1
+        return rec
 
     @staticmethod
     def _create(path: Path) -> int:
@@ -104,12 +163,16 @@ class RolloutRecorder:
         except OSError as e:
             raise RolloutWriteError(f"cannot open rollout file {path}: {e.strerror or e}") from e
         try:
+            _lock(fd, path)
             # The file's name lives in its directory, and each new directory in its parent:
             # without these fsyncs a power cut can lose the file even after it was synced.
             sync_new_entries(path.parent, created)
         except OSError as e:
             os.close(fd)
             raise RolloutWriteError(f"cannot sync the directory of {path}: {e.strerror or e}") from e
+        except BaseException:
+            os.close(fd)
+            raise
         return fd
 
     @staticmethod
@@ -136,7 +199,13 @@ class RolloutRecorder:
             raise RolloutWriteError(f"rollout {self.path} is already closed")
 
     def _write_all(self, items: Sequence[RolloutItem]) -> None:
-        view = memoryview(encode_utf8("".join(i.to_line() for i in items)))
+        first = self._next_ordinal
+        if first is None:
+            text = "".join(i.to_line() for i in items)
+        else:
+            text = "".join(i.to_line(ordinal=first + n) for n, i in enumerate(items))
+            self._next_ordinal = first + len(items)
+        view = memoryview(encode_utf8(text))
         try:
             while view:
                 n = os.write(self._fd, view)

@@ -18,7 +18,7 @@ from pycodex.rollout.summary import RolloutSummary
 from pycodex.rollout.validate import MAX_FIRST_LINE, head_problem
 
 # Bumped when the tables change: an index of another version is dropped and rebuilt from the files.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = [
     """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     "CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated DESC, thread_id DESC)",
     "CREATE INDEX IF NOT EXISTS sessions_cwd ON sessions(cwd)",
     # One row per indexing pass of a session: appends add rows, they never rewrite old ones.
-    "CREATE VIRTUAL TABLE IF NOT EXISTS messages USING fts5(thread_id UNINDEXED, text)",
+    # Trigrams, not words: Japanese or Chinese text has no spaces to split words at.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS messages USING fts5(thread_id UNINDEXED, text, tokenize='trigram')",
 ]
 
 
@@ -252,9 +253,13 @@ class SessionStore:
             where.append("s.cwd = ?")
             params.append(str(cwd))
         # Each word may be in a different pass's row: every word must match some row of the thread.
-        for word in _fts_words(search or ""):
-            where.append("s.thread_id IN (SELECT thread_id FROM messages WHERE messages MATCH ?)")
-            params.append(word)
+        for word in (search or "").split():
+            if len(word) >= 3:
+                where.append("s.thread_id IN (SELECT thread_id FROM messages WHERE messages MATCH ?)")
+                params.append(_fts_phrase(word))
+            else:  # shorter than a trigram (a two-character Chinese word): a scan
+                where.append("s.thread_id IN (SELECT thread_id FROM messages WHERE instr(lower(text), ?))")
+                params.append(word.lower())
         if cursor:
             updated, tid = _decode_cursor(cursor)
             where.append("(s.updated < ? OR (s.updated = ? AND s.thread_id < ?))")
@@ -285,9 +290,9 @@ class SessionStore:
         return Path(rows[0][0]) if len(rows) == 1 else None
 
 
-def _fts_words(text: str) -> list[str]:
+def _fts_phrase(word: str) -> str:
     # Quoted so FTS syntax in user text is taken literally.
-    return ['"' + w.replace('"', '""') + '"' for w in text.split() if w]
+    return '"' + word.replace('"', '""') + '"'
 
 
 def _migrate(db: sqlite3.Connection) -> None:

@@ -20,6 +20,7 @@ from pycodex.session.turn_builder import build_turn_context
 if TYPE_CHECKING:
     from pycodex.config.config import Config
     from pycodex.mcp.manager import McpConnectionManager
+    from pycodex.rollout.recorder import RolloutRecorder
     from pycodex.session.codex import InitialHistory
     from pycodex.session.event_channel import EventChannel
     from pycodex.session.turn_context import TurnContext
@@ -40,7 +41,6 @@ async def bootstrap_session(
     from pycodex.exec.snapshot import ShellSnapshots
     from pycodex.model.http import import_httpx
     from pycodex.rollout.history import PromptHistory
-    from pycodex.rollout.recorder import RolloutRecorder
     from pycodex.rollout.store import SessionStore
 
     # MCP servers start first and in the background: they come up while the rest is built.
@@ -61,23 +61,14 @@ async def bootstrap_session(
         raise
     errors += mcp_errors
 
-    recorder: RolloutRecorder | None = None
-    if not config.ephemeral:
-        if initial.kind == "resumed" and initial.rollout_path is not None:
-            recorder = await RolloutRecorder.resume(initial.rollout_path)
-        else:
-            meta = SessionMeta(
-                id=conversation_id,
-                timestamp=_now_iso(),
-                cwd=config.cwd,
-                originator=config.originator,
-                cli_version=__version__,
-                model_provider=config.model_provider_id,
-                model=tc.model,
-                forked_from_id=initial.forked_from,
-                source=config.session_source,
-            )
-            recorder = await RolloutRecorder.create(config.home, conversation_id, meta)
+    try:
+        recorder = None if config.ephemeral else await _open_rollout(config, conversation_id, initial, tc.model)
+    except BaseException:
+        # Refused (in use by another process) or unwritable: nothing started here outlives it.
+        await http.aclose()
+        if mcp is not None:
+            await mcp.shutdown()
+        raise
 
     history = PromptHistory(config.home, config.history.persistence, config.history.max_bytes)
     services = SessionServices(
@@ -193,3 +184,25 @@ def _deferred_tools_text(manager: McpConnectionManager | None, tc: TurnContext) 
     from pycodex.mcp.catalog import deferred_namespaces_text
 
     return deferred_namespaces_text(manager.servers())
+
+
+async def _open_rollout(
+    config: Config, conversation_id: str, initial: InitialHistory, model: str
+) -> RolloutRecorder:
+    """The session's rollout: the resumed file reopened for append, or a new one."""
+    from pycodex.rollout.recorder import RolloutRecorder
+
+    if initial.kind == "resumed" and initial.rollout_path is not None:
+        return await RolloutRecorder.resume(initial.rollout_path)
+    meta = SessionMeta(
+        id=conversation_id,
+        timestamp=_now_iso(),
+        cwd=config.cwd,
+        originator=config.originator,
+        cli_version=__version__,
+        model_provider=config.model_provider_id,
+        model=model,
+        forked_from_id=initial.forked_from,
+        source=config.session_source,
+    )
+    return await RolloutRecorder.create(config.home, conversation_id, meta)

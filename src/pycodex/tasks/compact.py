@@ -26,7 +26,9 @@ async def run_compact_task(session: Session, tc: TurnContext, sub_id: str) -> No
     from pycodex.tasks.regular import run_sampling_loop
 
     await session.send_event(sub_id, TaskStarted(model_context_window=tc.context_window))
-    await compact_history(session, tc, sub_id)
+    if await compact_history(session, tc, sub_id):
+        # Asked for: told it is done (an automatic one mid-turn is silent, as in Codex's exec).
+        await session.send_event(sub_id, AgentMessage(message="Compact task completed"))
     if not session.try_finish(sub_id):
         # The user wrote while the history was being summarised: the turn goes on with it.
         await run_sampling_loop(session, tc, sub_id)
@@ -45,7 +47,7 @@ async def compact_history(session: Session, tc: TurnContext, sub_id: str) -> boo
 
     try:
         prompt = Prompt(input=request, tools=[], instructions=tc.base_instructions)
-        result = await sample_with_retries(session, tc, sub_id, [], prompt)
+        result = await sample_with_retries(session, tc, sub_id, [], prompt, hide_answer=True)
     except TurnFailed as e:
         await session.send_event(sub_id, ErrorEvent(message=str(e)))
         return False
@@ -59,7 +61,6 @@ async def compact_history(session: Session, tc: TurnContext, sub_id: str) -> boo
     await session.replace_history(new_history)
     await session.persist([RolloutItem.compacted(summary, new_history)])
     await session.send_event(sub_id, ContextCompacted())
-    await session.send_event(sub_id, AgentMessage(message="Compact task completed"))
     return True
 
 

@@ -123,8 +123,11 @@ async def sample_with_retries(
     sub_id: str,
     tools: list[dict[str, Any]],
     prompt: Prompt | None = None,
+    *,
+    hide_answer: bool = False,
 ) -> SamplingResult:
-    """One model request, retried on stream failures with `stream_error` events."""
+    """One model request, retried on stream failures with `stream_error` events; `hide_answer`
+    keeps its text out of the events (a compaction's summary is for the model only)."""
     from pycodex.model.client import backoff
     from pycodex.model.errors import ModelError, RetryableStreamError
     from pycodex.model.retry import Attempts
@@ -135,7 +138,7 @@ async def sample_with_retries(
     attempt = 0
     while True:
         try:
-            return await sample_once(session, tc, sub_id, tools, prompt, tries)
+            return await sample_once(session, tc, sub_id, tools, prompt, tries, hide_answer=hide_answer)
         except RetryableStreamError as e:
             if attempt >= max_retries:
                 raise TurnFailed(tries.gave_up(loop.time(), str(e)), _info(e)) from e
@@ -165,6 +168,8 @@ async def sample_once(
     tools: list[dict[str, Any]],
     prompt: Prompt | None = None,
     tries: Attempts | None = None,
+    *,
+    hide_answer: bool = False,
 ) -> SamplingResult:
     """Stream one response, turning its deltas and items into events."""
     from pycodex.model import events as rev
@@ -176,12 +181,13 @@ async def sample_once(
     await session.persist([turn_context_item(tc)])
     result = SamplingResult()
     show_raw = tc.show_raw_agent_reasoning
+    show_answer = not (tc.is_review_mode or hide_answer)
     emit = session.send_event_nowait
     text_delta = _text_delta
     searches = _WebSearches()
     async for ev in tc.client.stream(prompt):
         if isinstance(ev, rev.OutputTextDelta):
-            if not tc.is_review_mode:
+            if show_answer:
                 emit(sub_id, text_delta("agent_message_delta", ev.delta))
         elif isinstance(ev, rev.ReasoningSummaryDelta):
             emit(sub_id, _reasoning_delta("agent_reasoning_delta", ev.delta))
@@ -198,7 +204,7 @@ async def sample_once(
             if isinstance(ev.item, WebSearchCall):
                 await session.send_event(sub_id, searches.end(ev.item))
             else:
-                await _emit_item_events(session, tc, sub_id, ev.item, show_raw)
+                await _emit_item_events(session, sub_id, ev.item, show_raw, show_answer)
         elif isinstance(ev, rev.RateLimits):
             await session.update_rate_limits(sub_id, ev.snapshot)
         elif isinstance(ev, rev.Retrying):
@@ -239,10 +245,10 @@ def _stream_closed() -> Exception:
 
 
 async def _emit_item_events(
-    session: Session, tc: TurnContext, sub_id: str, item: ResponseItem, show_raw: bool
+    session: Session, sub_id: str, item: ResponseItem, show_raw: bool, show_answer: bool
 ) -> None:
     if isinstance(item, Message) and item.role == "assistant":
-        if not tc.is_review_mode:
+        if show_answer:
             await session.send_event(sub_id, AgentMessage(message=item.text()))
     elif isinstance(item, Reasoning):
         for part in item.summary:
