@@ -200,3 +200,32 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+def test_resuming_a_thread_another_process_writes_is_an_invalid_request(tmp_path: Path) -> None:
+    """Bad input: thread/resume of a thread whose rollout another process holds (as a second
+    writer would interleave two conversations). Codex answers -32600; it was -32603."""
+    import fcntl
+
+    with ScriptedModelServer([sc.turn(sc.message("first"), sc.completed())]) as srv:
+        c, home, ws = _client(tmp_path, srv)
+        try:
+            c.initialize()
+            thread = c.request("thread/start", {"cwd": str(ws)})["result"]["thread"]
+            c.request("turn/start", {"threadId": thread["id"], "input": [{"type": "text", "text": "hi"}]})
+            c.notification("turn/completed")
+        finally:
+            c.close_stdin()
+            assert c.wait() == 0
+        rollout = next((home / "sessions").rglob("*.jsonl"))
+        with rollout.open("rb") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)  # "another process" writing it
+            second = RawClient(home, ws)
+            try:
+                second.initialize()
+                answer = second.request("thread/resume", {"threadId": thread["id"]})
+            finally:
+                second.close_stdin()
+                assert second.wait() == 0
+    assert answer["error"]["code"] == -32600, answer
+    assert "in use by another process" in answer["error"]["message"]

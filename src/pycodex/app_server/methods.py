@@ -230,7 +230,12 @@ class Methods:
         if p.cwd is None and ctx is not None:
             p.cwd = str(ctx.cwd)
         config = await self._config(p, model=ctx.model if ctx else stored.model)
-        conv = await self.manager.resume_conversation(config, stored.path)
+        from pycodex.rollout.recorder import RolloutInUseError
+
+        try:
+            conv = await self.manager.resume_conversation(config, stored.path)
+        except RolloutInUseError as e:  # another process writes it: the client's request, not us
+            raise RpcError(INVALID_REQUEST, str(e)) from e
         turns = [] if p.exclude_turns else rebuild_turns(stored.id, str(config.cwd), loaded.items)
         names = await self._names()
         handle = self._adopt(conv, config, count_turns(loaded.items), preview=stored.preview,
