@@ -81,3 +81,10 @@ def test_list_prints_markup_and_control_characters_of_a_message_literally(tmp_pa
     assert run.returncode == 0 and run.stderr == "", run.stderr[-500:]
     assert "why [/bold] and [red]x[/red]" in run.stdout
     assert "\x1b" not in run.stdout and "\x07" not in run.stdout
+    # `sessions show` prints the whole transcript: its lines stay, the escapes do not.
+    thread = next((home / "sessions").rglob("*.jsonl")).stem[-36:]
+    show = subprocess.run([sys.executable, "-m", "pycodex.cli.main", "sessions", "show", thread],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert show.returncode == 0, show.stderr[-500:]
+    assert "why [/bold]" in show.stdout and "RED" in show.stdout and show.stdout.count("\n") > 2
+    assert "\x1b" not in show.stdout and "\x07" not in show.stdout

@@ -13,6 +13,10 @@ import click
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+# The same for a transcript, whose lines and tabs stay.
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _visible(text: str) -> str:
     """`text` with each control character shown as `?` (one line of a table cell)."""
     return _CONTROL.sub("?", text)
@@ -96,4 +100,5 @@ def show_command(thread_id: str) -> None:
     if problem is not None:
         raise click.ClickException(f"{path} is not a session rollout: {problem}")
     loaded = load_rollout(path)
-    click.echo(render_transcript(loaded.meta, loaded.items, last_token_usage(loaded.items)), nl=False)
+    text = render_transcript(loaded.meta, loaded.items, last_token_usage(loaded.items))
+    click.echo(_CONTROL_IN_TEXT.sub("?", text), nl=False)  # recorded text never drives the terminal
