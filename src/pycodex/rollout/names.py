@@ -8,6 +8,8 @@ import json
 import os
 from pathlib import Path
 
+from pycodex.protocol.text import encode_utf8
+
 NAMES_FILE = "session_index.jsonl"
 
 
@@ -15,9 +17,10 @@ def set_thread_name(home: Path, thread_id: str, name: str) -> None:
     """Record a thread's name (one appended line, fsynced)."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     line = json.dumps({"id": thread_id, "thread_name": name, "updated_at": now}, ensure_ascii=False)
-    fd = os.open(home / NAMES_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    # Private like the rollouts (names say what the sessions were about); never through a link.
+    fd = os.open(home / NAMES_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
-        os.write(fd, (line + "\n").encode())  # one write of one line: appends never interleave
+        os.write(fd, encode_utf8(line + "\n"))  # one write of one line: appends never interleave
         os.fsync(fd)
     finally:
         os.close(fd)
