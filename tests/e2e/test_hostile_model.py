@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 from typing import Any
@@ -46,3 +47,40 @@ def test_view_image_of_a_fifo_or_device_is_refused_not_read_forever(tmp_path: Pa
     assert out["v1"] == f"unable to attach image: {ws / 'pipe.png'} is not a regular file"
     assert out["v2"] == "unable to attach image: /dev/zero is not a regular file"
     assert "Traceback" not in run.stderr
+
+
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def _sent_images(body: dict[str, Any]) -> list[str]:
+    return [c["image_url"] for i in body["input"] if i.get("type") == "message"
+            for c in i["content"] if c.get("type") == "input_image"]
+
+
+def test_view_image_of_a_corrupt_or_truncated_image_is_refused_not_attached(tmp_path: Path) -> None:
+    """Bad input tried: view_image on a PNG cut in half, and on garbage behind PNG's magic bytes.
+
+    The old code checked only the first bytes and attached them: the model's API refuses an
+    image it cannot decode, and the image stays in the history, failing every later request.
+    """
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "half.png").write_bytes(PNG_1X1[: len(PNG_1X1) // 2])
+    (ws / "garbage.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
+    (ws / "ok.png").write_bytes(PNG_1X1)
+    turns = [
+        sc.turn(sc.function_call("view_image", {"path": "half.png"}, "v1"),
+                sc.function_call("view_image", {"path": "garbage.png"}, "v2"),
+                sc.function_call("view_image", {"path": "ok.png"}, "v3"), sc.completed()),
+        sc.turn(sc.message("done"), sc.completed()),
+    ]
+    run, srv = _run(tmp_path, turns)
+    assert run.code == 0, run.stderr
+    out = _outputs(srv.requests[1].body)
+    assert out["v1"] == f"unable to attach image: {ws / 'half.png'} is not a valid image: truncated PNG (no end chunk)"
+    assert out["v2"].startswith(f"unable to attach image: {ws / 'garbage.png'} is not a valid image: ")
+    assert out["v3"] == "attached local image path"
+    assert _sent_images(srv.requests[1].body) == [
+        "data:image/png;base64," + base64.b64encode(PNG_1X1).decode()]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pycodex.protocol.inputs import ImageInput, LocalImageInput, TextInput
 from pycodex.protocol.models import ContentItem, InputImage, InputText, Message
+from pycodex.session.image_format import image_problem
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_MAGIC = {
@@ -64,6 +65,9 @@ def local_image_data_url(path: Path) -> str:
     mime = sniff_image_mime(data) or (mimetypes.guess_type(path.name)[0] or "")
     if not mime.startswith("image/") or sniff_image_mime(data) is None:
         raise ImageError(f"{path} is not a supported image (png, jpeg, gif, webp, bmp)")
+    problem = image_problem(data, mime)
+    if problem is not None:
+        raise ImageError(f"{path} is not a valid image: {problem}")
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
