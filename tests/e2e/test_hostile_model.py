@@ -84,3 +84,29 @@ def test_view_image_of_a_corrupt_or_truncated_image_is_refused_not_attached(tmp_
     assert out["v3"] == "attached local image path"
     assert _sent_images(srv.requests[1].body) == [
         "data:image/png;base64," + base64.b64encode(PNG_1X1).decode()]
+
+
+def test_a_command_that_cannot_start_ends_its_item_and_prints_no_traceback(tmp_path: Path) -> None:
+    """Bad input tried: exec_command with a `shell` that does not exist, and a 200 KB command.
+
+    The old code let the spawn's OSError reach the router: a traceback on stderr, and the
+    command's item started in the JSONL but never completed.
+    """
+    turns = [
+        sc.turn(sc.function_call("exec_command", {"cmd": "echo hi", "shell": "/no/such/shell"}, "c1"),
+                sc.function_call("exec_command", {"cmd": "echo " + "x" * 200_000}, "c2"), sc.completed()),
+        sc.turn(sc.message("done"), sc.completed()),
+    ]
+    run, srv = _run(tmp_path, turns)
+    assert run.code == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    out = _outputs(srv.requests[1].body)
+    assert out["c1"] == ("exec_command failed: cannot start /no/such/shell: No such file or directory")
+    assert out["c2"] == "exec_command failed: cannot start /bin/bash: Argument list too long"
+    events = run.events()
+    started = [e["item"]["id"] for e in events if e["type"] == "item.started"]
+    done = {e["item"]["id"]: e["item"] for e in events if e["type"] == "item.completed"}
+    assert len(started) == 2 and all(i in done for i in started)
+    assert [done[i]["status"] for i in started] == ["failed", "failed"]
+    assert [done[i]["exit_code"] for i in started] == [-1, -1]
+    assert done[started[0]]["aggregated_output"] == "cannot start /no/such/shell: No such file or directory"

@@ -7,7 +7,7 @@ import base64
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pycodex.protocol.events import (
     BackgroundEvent,
@@ -178,7 +178,10 @@ async def _execute(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) ->
     if req.classic:
         from pycodex.exec.output import format_shell_output_json
 
-        res = await pm.run(spawn, req.timeout_ms, on_chunk)
+        try:
+            res = await pm.run(spawn, req.timeout_ms, on_chunk)
+        except OSError as e:
+            await _spawn_failed(inv, info, req, e)
         aggregated = res.aggregated.decode("utf-8", errors="replace")
         text = format_shell_output_json(
             aggregated, res.exit_code, res.duration, res.timed_out, req.timeout_ms
@@ -204,7 +207,10 @@ async def _execute(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) ->
 
     from pycodex.exec.output import format_exec_command_output
 
-    outcome = await pm.start(spawn, req.yield_time_ms, req.max_output_tokens, on_chunk, owner=info)
+    try:
+        outcome = await pm.start(spawn, req.yield_time_ms, req.max_output_tokens, on_chunk, owner=info)
+    except OSError as e:
+        await _spawn_failed(inv, info, req, e)
     text = format_exec_command_output(outcome, req.max_output_tokens)
     failed = False
     # Still running: the process manager keeps `info` with the process for write_stdin.
@@ -214,6 +220,15 @@ async def _execute(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) ->
             tc.approval_policy, sandboxed, outcome.exit_code or 0, info.aggregated_text()
         )
     return ToolOutput(text), failed
+
+
+async def _spawn_failed(inv: ToolInvocation, info: ExecCallInfo, req: CommandRequest, e: OSError) -> NoReturn:
+    """A command that could not start (no such shell, argv too long): its item ends failed."""
+    program = e.filename if isinstance(e.filename, str) else (req.argv[0] if req.argv else "")
+    reason = f"cannot start {program}: {e.strerror or e}"
+    info.add_output(reason.encode())
+    await finish_exec_call(inv, info, -1, reason)
+    raise RespondToModel(f"{inv.name} failed: {reason}") from e
 
 
 def output_forwarder(session: Session, sub_id: str, info: ExecCallInfo) -> Any:
