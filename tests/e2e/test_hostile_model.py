@@ -110,3 +110,32 @@ def test_a_command_that_cannot_start_ends_its_item_and_prints_no_traceback(tmp_p
     assert [done[i]["status"] for i in started] == ["failed", "failed"]
     assert [done[i]["exit_code"] for i in started] == [-1, -1]
     assert done[started[0]]["aggregated_output"] == "cannot start /no/such/shell: No such file or directory"
+
+
+def test_a_background_command_that_exits_unpolled_completes_its_item(tmp_path: Path) -> None:
+    """A command left running (yield elapsed) that exits while the turn goes on, never polled.
+
+    Codex reports its end when it exits; the old code reported it only if the model polled it
+    with write_stdin, so `exec --json` showed `item.started` and never `item.completed`. A later
+    poll reads its output and exit code without a second completion.
+    """
+    turns = [
+        sc.turn(sc.function_call("exec_command", {"cmd": "sleep 0.4; echo bg; exit 3", "yield_time_ms": 250}, "c1"),
+                sc.completed()),
+        sc.turn(sc.message("before"), sc.delay(1500), sc.message("after"),
+                sc.function_call("write_stdin", {"session_id": 1, "chars": ""}, "c2"), sc.completed()),
+        sc.turn(sc.message("done"), sc.completed()),
+    ]
+    run, srv = _run(tmp_path, turns)
+    assert run.code == 0, run.stderr
+    assert "Process running with session ID 1" in _outputs(srv.requests[1].body)["c1"]
+    polled = _outputs(srv.requests[2].body)["c2"]
+    assert "Process exited with code 3" in polled and polled.endswith("Output:\nbg\n")
+    events = run.events()
+    completed = [e["item"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == "command_execution"]
+    assert len(completed) == 1
+    assert completed[0]["exit_code"] == 3 and completed[0]["aggregated_output"] == "bg\n"
+    assert completed[0]["status"] == "failed"
+    # Reported when it exited (during the model's answer), not when it was polled afterwards.
+    shown = [e["item"].get("text", e["item"]["type"]) for e in events if e["type"] == "item.completed"]
+    assert shown == ["before", "command_execution", "after", "done"]
