@@ -139,3 +139,24 @@ def test_a_background_command_that_exits_unpolled_completes_its_item(tmp_path: P
     # Reported when it exited (during the model's answer), not when it was polled afterwards.
     shown = [e["item"].get("text", e["item"]["type"]) for e in events if e["type"] == "item.completed"]
     assert shown == ["before", "command_execution", "after", "done"]
+
+
+def test_write_stdin_to_a_session_that_never_existed_or_ended_is_told_as_codex_tells_it(tmp_path: Path) -> None:
+    """Bad input tried: write_stdin to session 9999 (never existed) and to one that has ended.
+
+    Codex 0.169 answers both with `write_stdin failed: Unknown process id N` (checked side by
+    side on the scripted server); the old code said `unknown session id N`.
+    """
+    turns = [
+        sc.turn(sc.function_call("exec_command", {"cmd": "sleep 0.3", "yield_time_ms": 250}, "c1"),
+                sc.function_call("write_stdin", {"session_id": 9999, "chars": "x"}, "c2"), sc.completed()),
+        sc.turn(sc.function_call("write_stdin", {"session_id": 1, "chars": "", "yield_time_ms": 1000}, "c3"),
+                sc.completed()),
+        sc.turn(sc.function_call("write_stdin", {"session_id": 1, "chars": "late\n"}, "c4"), sc.completed()),
+        sc.turn(sc.message("done"), sc.completed()),
+    ]
+    run, srv = _run(tmp_path, turns)
+    assert run.code == 0, run.stderr
+    assert _outputs(srv.requests[1].body)["c2"] == "write_stdin failed: Unknown process id 9999"
+    assert "Process exited with code 0" in _outputs(srv.requests[2].body)["c3"]
+    assert _outputs(srv.requests[3].body)["c4"] == "write_stdin failed: Unknown process id 1"

@@ -302,7 +302,7 @@ class ProcessManager:
         """Write to a running session (empty chars polls) and return its new output."""
         p = self._sessions.get(session_id)
         if p is None:
-            raise UnknownSessionError(f"no running process with session ID {session_id}")
+            raise UnknownSessionError(f"Unknown process id {session_id}")
         started = time.monotonic()
         deadline = started + yield_time_ms / 1000
         p.on_chunk = on_chunk
