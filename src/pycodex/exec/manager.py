@@ -96,6 +96,8 @@ class _Proc:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     write_wake: asyncio.Event | None = None  # set while a write waits for the fd
     owner: object | None = None  # what the process belongs to (the tool call that started it)
+    on_exit: Callable[[int], None] | None = None  # told the exit code unless we killed it
+    killed: bool = False  # the manager killed it (interrupt, shutdown, timeout)
 
     @property
     def input_fd(self) -> int | None:
@@ -207,6 +209,11 @@ class ProcessManager:
                 await asyncio.gather(*pending, return_exceptions=True)
         p.exit_code = _exit_code(rc) if rc is not None else UNKNOWN_EXIT
         _close_all(p)
+        if p.on_exit is not None and not p.killed:
+            try:
+                p.on_exit(p.exit_code)
+            except Exception:  # a listener's failure must not leave waiters hanging
+                log.exception("exit listener of process %d failed", p.pid)
         p.exited.set()
         p.data_event.set()
 
@@ -272,6 +279,17 @@ class ProcessManager:
             await self._kill(p)
             raise
 
+    def on_session_exit(self, session_id: int, listener: Callable[[int], None]) -> None:
+        """Call `listener(exit_code)` when this running session exits by itself (never if killed)."""
+        p = self._sessions.get(session_id)
+        if p is None:
+            return
+        if p.exited.is_set():
+            if not p.killed and p.exit_code is not None:
+                listener(p.exit_code)
+            return
+        p.on_exit = listener
+
     def session_owner(self, session_id: int) -> object | None:
         """The owner given to `start` for a still-running session, else None."""
         p = self._sessions.get(session_id)
@@ -284,7 +302,7 @@ class ProcessManager:
         """Write to a running session (empty chars polls) and return its new output."""
         p = self._sessions.get(session_id)
         if p is None:
-            raise UnknownSessionError(f"no running process with session ID {session_id}")
+            raise UnknownSessionError(f"Unknown process id {session_id}")
         started = time.monotonic()
         deadline = started + yield_time_ms / 1000
         p.on_chunk = on_chunk
@@ -424,6 +442,7 @@ def _reap(pid: int) -> int | None:
 
 
 def _kill_group(p: _Proc) -> None:
+    p.killed = True
     if not p.reaped:  # a reaped pid (and group id) may be reused by now
         with contextlib.suppress(OSError):
             os.killpg(p.pid, signal.SIGKILL)

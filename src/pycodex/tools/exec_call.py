@@ -18,6 +18,7 @@ class ExecCallInfo:
     cwd: Path
     started: float = field(default_factory=time.monotonic)
     deltas_sent: int = 0
+    ended: bool = False  # its end event was sent (at exit, or by the call that saw the exit)
     _output: bytearray = field(default_factory=bytearray)
     _dropped: int = 0
 

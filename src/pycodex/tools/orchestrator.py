@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pycodex.protocol.events import (
     BackgroundEvent,
@@ -178,7 +179,10 @@ async def _execute(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) ->
     if req.classic:
         from pycodex.exec.output import format_shell_output_json
 
-        res = await pm.run(spawn, req.timeout_ms, on_chunk)
+        try:
+            res = await pm.run(spawn, req.timeout_ms, on_chunk)
+        except OSError as e:
+            await _spawn_failed(inv, info, req, e)
         aggregated = res.aggregated.decode("utf-8", errors="replace")
         text = format_shell_output_json(
             aggregated, res.exit_code, res.duration, res.timed_out, req.timeout_ms
@@ -204,16 +208,31 @@ async def _execute(inv: ToolInvocation, req: CommandRequest, sandboxed: bool) ->
 
     from pycodex.exec.output import format_exec_command_output
 
-    outcome = await pm.start(spawn, req.yield_time_ms, req.max_output_tokens, on_chunk, owner=info)
+    try:
+        outcome = await pm.start(spawn, req.yield_time_ms, req.max_output_tokens, on_chunk, owner=info)
+    except OSError as e:
+        await _spawn_failed(inv, info, req, e)
     text = format_exec_command_output(outcome, req.max_output_tokens)
     failed = False
-    # Still running: the process manager keeps `info` with the process for write_stdin.
-    if outcome.exit_code is not None or outcome.session_id is None:
+    # Still running: the process manager keeps `info` with the process for write_stdin, and
+    # its end is reported when it exits, polled or not (as Codex does).
+    if outcome.exit_code is None and outcome.session_id is not None:
+        pm.on_session_exit(outcome.session_id, _end_at_exit(session, inv.sub_id, info))
+    else:
         await finish_exec_call(inv, info, outcome.exit_code if outcome.exit_code is not None else -1, text)
         failed = sandboxed and should_offer_unsandboxed_retry(
             tc.approval_policy, sandboxed, outcome.exit_code or 0, info.aggregated_text()
         )
     return ToolOutput(text), failed
+
+
+async def _spawn_failed(inv: ToolInvocation, info: ExecCallInfo, req: CommandRequest, e: OSError) -> NoReturn:
+    """A command that could not start (no such shell, argv too long): its item ends failed."""
+    program = e.filename if isinstance(e.filename, str) else (req.argv[0] if req.argv else "")
+    reason = f"cannot start {program}: {e.strerror or e}"
+    info.add_output(reason.encode())
+    await finish_exec_call(inv, info, -1, reason)
+    raise RespondToModel(f"{inv.name} failed: {reason}") from e
 
 
 def output_forwarder(session: Session, sub_id: str, info: ExecCallInfo) -> Any:
@@ -236,20 +255,36 @@ def output_forwarder(session: Session, sub_id: str, info: ExecCallInfo) -> Any:
     return on_chunk
 
 
-async def finish_exec_call(inv: ToolInvocation, info: ExecCallInfo, exit_code: int, formatted: str) -> None:
-    """Emit the end event of an exec_command call."""
+def _end_event(info: ExecCallInfo, exit_code: int, formatted: str) -> ExecCommandEnd:
     aggregated = info.aggregated_text()
-    await inv.session.send_event(
-        inv.sub_id,
-        ExecCommandEnd(
-            call_id=info.call_id,
-            stdout=aggregated,
-            aggregated_output=aggregated,
-            exit_code=exit_code,
-            duration=Duration.of(time.monotonic() - info.started),
-            formatted_output=formatted,
-            command=info.command,
-            cwd=info.cwd,
-            source=ExecCommandSource.UNIFIED_EXEC_STARTUP,
-        ),
+    return ExecCommandEnd(
+        call_id=info.call_id,
+        stdout=aggregated,
+        aggregated_output=aggregated,
+        exit_code=exit_code,
+        duration=Duration.of(time.monotonic() - info.started),
+        formatted_output=formatted,
+        command=info.command,
+        cwd=info.cwd,
+        source=ExecCommandSource.UNIFIED_EXEC_STARTUP,
     )
+
+
+def _end_at_exit(session: Session, sub_id: str, info: ExecCallInfo) -> Callable[[int], None]:
+    """The listener that reports a running session's end the moment it exits."""
+
+    def on_exit(exit_code: int) -> None:
+        if not info.ended:
+            info.ended = True
+            # Never persisted (the rollout does not keep exec ends), so no await is needed.
+            session.send_event_nowait(sub_id, _end_event(info, exit_code, info.aggregated_text()))
+
+    return on_exit
+
+
+async def finish_exec_call(inv: ToolInvocation, info: ExecCallInfo, exit_code: int, formatted: str) -> None:
+    """Emit the end event of an exec_command call (once: its exit may have reported it)."""
+    if info.ended:
+        return
+    info.ended = True
+    await inv.session.send_event(inv.sub_id, _end_event(info, exit_code, formatted))

@@ -32,7 +32,7 @@ class WriteStdinHandler:
         pm = inv.session.services.process_manager
         info = pm.session_owner(args.session_id)
         if not isinstance(info, ExecCallInfo):
-            raise RespondToModel(f"unknown session id {args.session_id}")
+            raise RespondToModel(f"write_stdin failed: Unknown process id {args.session_id}")
         if args.chars:
             await inv.session.send_event(
                 inv.sub_id,
@@ -49,7 +49,7 @@ class WriteStdinHandler:
                 output_forwarder(inv.session, inv.sub_id, info),
             )
         except UnknownSessionError as e:  # it ended meanwhile
-            raise RespondToModel(str(e)) from e
+            raise RespondToModel(f"write_stdin failed: {e}") from e
         text = format_exec_command_output(outcome, args.max_output_tokens)
         if outcome.note:  # input the process did not take: the model must know it was dropped
             sep = "" if text.endswith("\n") else "\n"
