@@ -100,7 +100,14 @@ def main() -> int:
             out = tmp / f"out{r}"
             batch = [sys.executable, "-m", "pycodex.cli.main", "batch", str(tasks), "--out", str(out),
                      "--jobs", str(args.jobs), "--yolo", "--plain"]
-            samples["batch"].append(run_timed(batch, env))
+            try:
+                samples["batch"].append(run_timed(batch, env))
+            except RuntimeError:  # the batch says why in its results, not on stderr
+                results = out / "results.jsonl"
+                lines = results.read_text().splitlines() if results.exists() else []
+                bad = [x for x in map(json.loads, lines) if x["status"] != "completed"]
+                print(f"batch failed: {len(bad)} of {len(lines)} tasks not completed: {bad[:2]}", file=sys.stderr)
+                raise
             got = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
             assert len(got) == n and all(x["status"] == "completed" for x in got), got[:3]
             samples["pycodex loop"].append(run_timed(_loop(py_exec, n), env))

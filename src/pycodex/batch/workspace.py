@@ -8,11 +8,14 @@ source workspace is only read: a worktree's new objects for the diff go to a pri
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import signal
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,11 +174,34 @@ def prepare(source: str, root: Path, scratch: Path, cancel: Cancel | None = None
     return _worktree(repo[0], repo[1], root, scratch)
 
 
+@contextlib.contextmanager
+def _repository_lock(common: Path) -> Iterator[None]:
+    """Hold the repository's git directory while its worktree list changes.
+
+    Every task's worktree is `<DIR>/<id>/workspace`, so git names each entry `workspace`,
+    `workspace1`, ... and two `worktree add`s at once (tasks side by side, threads or Ray
+    workers) race for the same name ("failed to read .git/worktrees/workspace98/commondir").
+    An flock on the directory itself serialises them across processes and creates no file.
+    """
+    try:
+        fd = os.open(common, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield  # git reports what is wrong with it
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def _worktree(top: Path, prefix: str, root: Path, scratch: Path) -> Workspace:
     off = _filters_off("-C", top)
+    source_common = _git("-C", top, "rev-parse", "--path-format=absolute", "--git-common-dir")
     # --force: an earlier run's worktree at this path may still be registered although its
     # folder was deleted (`rm -rf DIR`); `root` itself never exists here.
-    _git("-C", top, *off, "worktree", "add", "--quiet", "--force", "--detach", root, "HEAD")
+    with _repository_lock(Path(source_common.stdout.decode().strip())):
+        _git("-C", top, *off, "worktree", "add", "--quiet", "--force", "--detach", root, "HEAD")
     base = _git("-C", root, "rev-parse", "HEAD").stdout.decode().strip()
     common = _git("-C", root, "rev-parse", "--path-format=absolute", "--git-common-dir")
     cwd = root / prefix if prefix else root
@@ -238,6 +264,7 @@ def remove(root: Path) -> None:
         text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
         gitdir = Path(text.removeprefix("gitdir:").strip())
         common = gitdir.parent.parent  # <repo>/.git/worktrees/<name> → <repo>/.git
-        _git("--git-dir", common, "worktree", "remove", "--force", "--force", root, check=False)
+        with _repository_lock(common):
+            _git("--git-dir", common, "worktree", "remove", "--force", "--force", root, check=False)
     if root.exists() or root.is_symlink():
         shutil.rmtree(root, ignore_errors=True)
