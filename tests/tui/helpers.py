@@ -32,8 +32,10 @@ def make_app(home: Path, ws: Path, base_url: str, *, prompt: str | None = None,
                          home=home, env=env)
     config.can_ask_user = True
     config.shell_snapshot = False  # no login profile run per test: faster, same behaviour
-    return PycodexApp(InProcessFactory(config), prompt=prompt, resume=resume,
-                      pick_resume=pick_resume)
+    app = PycodexApp(InProcessFactory(config), prompt=prompt, resume=resume, pick_resume=pick_resume)
+    # A blinking cursor makes a screenshot depend on when it is taken (it failed under load).
+    app.composer.cursor_blink = False
+    return app
 
 
 async def until(pilot: Pilot[Any], check: Callable[[], Any], wait: float = 10.0) -> Any:
