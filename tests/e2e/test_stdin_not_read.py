@@ -27,9 +27,10 @@ def _config(tmp_path: Path, base_url: str) -> Config:
 
 
 async def test_the_model_is_told_which_input_bytes_were_dropped(tmp_path: Path) -> None:
-    """Bad input tried: the model sends 1 MB of chars to `sleep 30`, which never reads them."""
+    """Bad input tried: the model sends 1 MB of chars to `sleep 30` on a terminal (no line
+    editing, no echo: its input buffer fills), which never reads them."""
     turns = [
-        sc.turn(sc.function_call("exec_command", {"cmd": "sleep 30", "yield_time_ms": 300}, "c1"),
+        sc.turn(sc.function_call("exec_command", {"cmd": "stty -icanon -echo; sleep 30", "tty": True, "yield_time_ms": 300}, "c1"),
                 sc.completed()),
         sc.turn(sc.function_call("write_stdin", {"session_id": 1, "chars": "x" * MB,
                                                  "yield_time_ms": 500}, "c2"), sc.completed()),

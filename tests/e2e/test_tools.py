@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +208,26 @@ def test_login_profile_environment_reaches_commands_through_the_snapshot(tmp_pat
     outs = outputs_of(srv.requests[1].body)
     assert outs["c1"].endswith("Output:\nprofile-value\n") and outs["c2"].endswith("again profile-value\n")
     assert run.items("command_execution")[0]["command"] == "/bin/bash -lc 'echo $FROM_PROFILE'"
+
+
+def test_a_command_without_a_terminal_has_no_input_as_in_codex(tmp_path: Path) -> None:
+    """Bad input tried: `cat` and a prompt (`read`) run without tty, then chars sent to a
+    session without a terminal. Codex gives such commands no stdin: they read end-of-file at
+    once (they waited for their whole yield time, then ran on), and write_stdin says to rerun
+    with tty=true."""
+    turns = [
+        sc.turn(sc.function_call("exec_command", {"cmd": "cat; read -r x; echo got-eof",
+                                                  "yield_time_ms": 10000}, "c1"), sc.completed()),
+        sc.turn(sc.function_call("exec_command", {"cmd": "sleep 30", "yield_time_ms": 250}, "c2"), sc.completed()),
+        sc.turn(sc.function_call("write_stdin", {"session_id": 1, "chars": "hello\n"}, "c3"), sc.completed()),
+        sc.turn(sc.message("done"), sc.completed()),
+    ]
+    t0 = time.monotonic()
+    run, srv = _run(tmp_path, turns)
+    assert run.code == 0, run.stderr
+    first = outputs_of(srv.requests[1].body)["c1"]
+    assert "got-eof" in first and "Process exited with code 0" in first, first
+    assert time.monotonic() - t0 < 9  # not the 10 s yield
+    assert outputs_of(srv.requests[3].body)["c3"] == (
+        "write_stdin failed: stdin is closed for this session; rerun exec_command with tty=true "
+        "to keep stdin open")

@@ -82,13 +82,13 @@ async def test_classic_run_times_out_with_124(tmp_path: Path) -> None:
     await pm.shutdown()
 
 
-async def test_program_waiting_on_stdin_pipes(tmp_path: Path) -> None:
+async def test_program_waiting_on_stdin_under_a_terminal(tmp_path: Path) -> None:
     """Bad input tried: `cat` waiting for input that never comes, then fed through write_stdin."""
     pm = ProcessManager()
-    o = await pm.start(req("cat", tmp_path), 300, 100)
+    o = await pm.start(SpawnRequest(["/bin/bash", "-c", "stty -echo; cat"], tmp_path, ENV, tty=True), 300, 100)
     assert o.session_id is not None
     o2 = await pm.write_stdin(o.session_id, "ping\n", 500, 100)
-    assert o2.output == b"ping\n"
+    assert o2.output.replace(b"\r", b"") == b"ping\n"
     await pm.shutdown()
 
 

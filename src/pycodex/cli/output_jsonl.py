@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import select
 import sys
 from typing import Any
 
@@ -14,7 +16,8 @@ class JsonlOutput:
 
     def __init__(self) -> None:
         self._mapper = JsonlMapper()
-        self._write = sys.stdout.write
+        sys.stdout.flush()  # written to the descriptor from here on, never through its buffer
+        self._fd = sys.stdout.fileno()
 
     @property
     def failed(self) -> bool:
@@ -30,9 +33,22 @@ class JsonlOutput:
         """Print the lines for one event."""
         lines = self._mapper.map(event.msg)
         if lines:
-            self._write("".join(dump_thread_event(x) + "\n" for x in lines))
-            sys.stdout.flush()
+            write_all(self._fd, "".join(dump_thread_event(x) + "\n" for x in lines).encode())
 
     def finish(self) -> None:
         """Nothing is buffered."""
-        sys.stdout.flush()
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte to fd, waiting whenever it is full (even if someone made it non-blocking).
+
+    Lines of a few hundred kilobytes (a command of 200 KB in `item.started`) went through
+    sys.stdout cut at 128 KiB now and then, the next line glued on: a consumer then reads one
+    line that is not JSON. Whole lines written straight to the descriptor never were.
+    """
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            select.select([], [fd], [])

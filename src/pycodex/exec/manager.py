@@ -36,6 +36,13 @@ class UnknownSessionError(Exception):
     """write_stdin named a session that does not exist (or already ended)."""
 
 
+class StdinClosedError(Exception):
+    """write_stdin sent input to a command started without a terminal (it has no input)."""
+
+
+STDIN_CLOSED = "stdin is closed for this session; rerun exec_command with tty=true to keep stdin open"
+
+
 class TooManySessionsError(Exception):
     """Every session slot holds a running process."""
 
@@ -79,9 +86,8 @@ class RunResult:
 class _Proc:
     pid: int
     proc: subprocess.Popen[bytes] | None
-    master_fd: int | None
+    master_fd: int | None  # a terminal's controlling side: the only way input reaches a process
     stdin: asyncio.StreamWriter | None
-    stdin_fd: int | None = None
     waiter: asyncio.Task[None] | None = None
     pending: BoundedBuffer = field(default_factory=BoundedBuffer)  # output not yet returned
     stdout: BoundedBuffer = field(default_factory=BoundedBuffer)
@@ -101,8 +107,8 @@ class _Proc:
 
     @property
     def input_fd(self) -> int | None:
-        """Where stdin writes go; None once closed."""
-        return self.master_fd if self.master_fd is not None else self.stdin_fd
+        """Where stdin writes go (the terminal); None without one, or once closed."""
+        return self.master_fd
 
     def feed(self, stream: str, data: bytes) -> None:
         self.pending.add(data)
@@ -148,12 +154,13 @@ class ProcessManager:
             p = _Proc(pid=popen.pid, proc=popen, master_fd=master, stdin=None)
             p.readers.append(loop.create_task(self._read_fd(p, master, "stdout")))
         else:
+            # As Codex: a command without a terminal gets no input (a program that asks for
+            # some reads end-of-file at once instead of waiting for ever); write_stdin needs tty.
             pipe = subprocess.PIPE
-            popen, watchdog = await asyncio.to_thread(_popen, req.argv, req, env, pipe, pipe, pipe)
-            assert popen.stdout is not None and popen.stderr is not None and popen.stdin is not None
+            popen, watchdog = await asyncio.to_thread(
+                _popen, req.argv, req, env, subprocess.DEVNULL, pipe, pipe)
+            assert popen.stdout is not None and popen.stderr is not None
             p = _Proc(pid=popen.pid, proc=popen, master_fd=None, stdin=None)
-            p.stdin_fd = popen.stdin.fileno()
-            os.set_blocking(p.stdin_fd, False)  # writes wait on the loop, never in a thread
             for stream, name in ((popen.stdout, "stdout"), (popen.stderr, "stderr")):
                 os.set_blocking(stream.fileno(), False)
                 p.readers.append(loop.create_task(self._read_fd(p, stream.fileno(), name)))
@@ -290,6 +297,11 @@ class ProcessManager:
             return
         p.on_exit = listener
 
+    def accepts_input(self, session_id: int) -> bool:
+        """Whether input can reach this running session (it was started with a terminal)."""
+        p = self._sessions.get(session_id)
+        return p is not None and p.master_fd is not None
+
     def session_owner(self, session_id: int) -> object | None:
         """The owner given to `start` for a still-running session, else None."""
         p = self._sessions.get(session_id)
@@ -303,6 +315,8 @@ class ProcessManager:
         p = self._sessions.get(session_id)
         if p is None:
             raise UnknownSessionError(f"Unknown process id {session_id}")
+        if chars and p.master_fd is None and not p.exited.is_set():
+            raise StdinClosedError(STDIN_CLOSED)
         started = time.monotonic()
         deadline = started + yield_time_ms / 1000
         p.on_chunk = on_chunk
@@ -322,9 +336,6 @@ class ProcessManager:
         started = time.monotonic()
         p = await self._spawn(req)
         p.on_chunk = on_chunk
-        if p.stdin_fd is not None and p.proc is not None and p.proc.stdin is not None:
-            p.proc.stdin.close()
-            p.stdin_fd = None
         timed_out = False
         try:
             await asyncio.wait_for(p.exited.wait(), timeout_ms / 1000)
@@ -472,8 +483,7 @@ def _close_all(p: _Proc) -> None:
             os.close(p.master_fd)
         p.master_fd = None
     if p.proc is not None:
-        for f in (p.proc.stdin, p.proc.stdout, p.proc.stderr):
+        for f in (p.proc.stdout, p.proc.stderr):
             if f is not None:
                 with contextlib.suppress(OSError):
                     f.close()
-    p.stdin_fd = None

@@ -25,7 +25,7 @@ class WriteStdinHandler:
 
     async def handle(self, inv: ToolInvocation) -> ToolOutput:
         """Write, wait, and report."""
-        from pycodex.exec.manager import UnknownSessionError
+        from pycodex.exec.manager import STDIN_CLOSED, StdinClosedError, UnknownSessionError
         from pycodex.exec.output import format_exec_command_output
 
         args = parse_args(WriteStdinArgs, inv.payload)
@@ -33,6 +33,8 @@ class WriteStdinHandler:
         info = pm.session_owner(args.session_id)
         if not isinstance(info, ExecCallInfo):
             raise RespondToModel(f"write_stdin failed: Unknown process id {args.session_id}")
+        if args.chars and not pm.accepts_input(args.session_id):
+            raise RespondToModel(f"write_stdin failed: {STDIN_CLOSED}")  # Codex's words
         if args.chars:
             await inv.session.send_event(
                 inv.sub_id,
@@ -48,7 +50,7 @@ class WriteStdinHandler:
                 max(1, args.max_output_tokens),
                 output_forwarder(inv.session, inv.sub_id, info),
             )
-        except UnknownSessionError as e:  # it ended meanwhile
+        except (UnknownSessionError, StdinClosedError) as e:  # it ended meanwhile
             raise RespondToModel(f"write_stdin failed: {e}") from e
         text = format_exec_command_output(outcome, args.max_output_tokens)
         if outcome.note:  # input the process did not take: the model must know it was dropped
