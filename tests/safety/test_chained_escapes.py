@@ -253,8 +253,18 @@ def test_pycodex_helpers_ignore_a_package_planted_in_the_working_directory(tmp_p
         "import os\n"
         "os.environ['PROBE_SECRET'] = 'sk-probe-secret'\n"
         "from pycodex.exec.watchdog import Watchdog\n"
+        "import time\n"
         "w = Watchdog.get()\n"
-        "print(open(f'/proc/{w.pid}/environ', 'rb').read().decode(errors='replace'))\n"
+        # Read once it runs the watchdog: between fork and exec its environment reads empty (or
+        # is still the parent's), which made this test fail now and then under load.
+        "deadline = time.monotonic() + 30\n"
+        "while time.monotonic() < deadline:\n"
+        "    cmd = open(f'/proc/{w.pid}/cmdline', 'rb').read()\n"
+        "    env = open(f'/proc/{w.pid}/environ', 'rb').read()\n"
+        "    if b'\\0pycodex.exec.watchdog\\0' in cmd and env:\n"
+        "        break\n"
+        "    time.sleep(0.01)\n"
+        "print(env.decode(errors='replace').replace(chr(0), ' '))\n"
         "print(os.readlink(f'/proc/{w.pid}/cwd'))\n"
     )
     proc = subprocess.run(
