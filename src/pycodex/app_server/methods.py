@@ -147,7 +147,7 @@ class Methods:
 
     def _adopt(self, conv: Conversation, config: Config, turns_before: int, *, preview: str = "",
                created_at: int | None = None, name: str | None = None) -> ThreadHandle:
-        from pycodex.app_server.settings import TurnSettings
+        from pycodex.session.turn_settings import TurnSettings
 
         c = conv.configured
         info = ThreadInfo(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,7 @@ from pycodex.protocol.policies import (
     SandboxPolicy,
     WorkspaceWrite,
 )
-
-
-@dataclass(frozen=True)
-class TurnSettings:
-    """A thread's settings for its next turn; a turn's overrides stay for later turns."""
-
-    cwd: Path
-    model: str
-    approval_policy: AskForApproval
-    sandbox_policy: SandboxPolicy
-    effort: ReasoningEffort | None
-    summary: ReasoningSummary | None  # None: the model family's default
+from pycodex.session.turn_settings import TurnSettings
 
 
 def invalid(field: str, problem: str) -> RpcError:

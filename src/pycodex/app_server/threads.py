@@ -17,7 +17,7 @@ from pycodex.app_server.jsonrpc import INVALID_REQUEST, RpcError
 from pycodex.app_server.mapping import ApprovalAsk, EventMapper, Notify, Out, UserInputAsk
 from pycodex.app_server.params import TurnStartParams
 from pycodex.app_server.review import Refused, ReviewStarts, review_turn
-from pycodex.app_server.settings import TurnSettings, apply_turn_overrides, input_items
+from pycodex.app_server.settings import apply_turn_overrides, input_items
 from pycodex.protocol import events as ev
 from pycodex.protocol import ops
 from pycodex.protocol.goals import (
@@ -29,6 +29,7 @@ from pycodex.protocol.goals import (
 from pycodex.protocol.inputs import InputItem, TextInput
 from pycodex.protocol.policies import ReviewDecision
 from pycodex.session.conversation import Conversation
+from pycodex.session.turn_settings import TurnSettings
 
 log = logging.getLogger(__name__)
 

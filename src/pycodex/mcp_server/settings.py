@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pycodex.mcp_server.tools import CodexArgs, ToolInputError, config_overrides
-from pycodex.protocol.policies import (
-    AskForApproval,
-    ReasoningEffort,
-    ReasoningSummary,
-    SandboxPolicy,
-)
+from pycodex.session.turn_settings import TurnSettings
 
 if TYPE_CHECKING:
     from pycodex.config.config import CliOverrides, Config
@@ -22,18 +16,6 @@ if TYPE_CHECKING:
 # Who started the session, as recorded in its rollout: Codex records `mcp` for this surface.
 SESSION_SOURCE = "mcp"
 ORIGINATOR = "pycodex_mcp_server"
-
-
-@dataclass(frozen=True)
-class TurnSettings:
-    """What every turn of a thread is submitted with."""
-
-    cwd: Path
-    model: str
-    approval_policy: AskForApproval
-    sandbox_policy: SandboxPolicy
-    effort: ReasoningEffort | None
-    summary: ReasoningSummary | None
 
 
 async def codex_config(args: CodexArgs, overrides: list[str], env: dict[str, str]) -> Config:

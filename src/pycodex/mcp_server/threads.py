@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pycodex.mcp_server import wire
-from pycodex.mcp_server.settings import TurnSettings
 from pycodex.protocol import events as ev
 from pycodex.protocol import ops
 from pycodex.protocol.inputs import TextInput
 from pycodex.session.conversation import Conversation
+from pycodex.session.turn_settings import TurnSettings
 
 log = logging.getLogger(__name__)
 
